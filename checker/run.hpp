@@ -1,0 +1,42 @@
+// Running one check: scenario + variant spec -> transition system -> engine -> result (+ trace).
+// Shared by the CLI and the end-to-end tests.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/engine.hpp"
+#include "model/layouts.hpp"
+#include "model/scenario.hpp"
+#include "model/system.hpp"
+#include "model/variants/variants.hpp"
+#include "properties/property.hpp"
+#include "traces/trace.hpp"
+
+namespace pagecheck::checker {
+
+struct CheckRequest {
+  std::string scenario;  // catalogue name or path
+  std::string variant;   // spec
+  std::vector<std::string> apply, revert;
+  std::vector<std::string> properties;  // empty: the scenario's [check], else all that apply
+  Bounds bounds;
+};
+
+struct CheckOutcome {
+  model::Scenario scenario;
+  model::ResolvedVariant variant;
+  std::vector<std::string> properties;
+  Result result;
+  std::optional<traces::Trace> trace;
+};
+
+// Throws InputError for bad input.
+CheckOutcome run_check(const CheckRequest& req);
+
+// The newest modelled kernel: the default --variant.
+std::string default_variant();
+
+}  // namespace pagecheck::checker

@@ -1,0 +1,13 @@
+# Every dependency is a Debian 12 package; see ../shared/ecosystem.md and README.md.
+find_package(fmt 9 CONFIG REQUIRED)
+find_package(nlohmann_json 3.11 CONFIG REQUIRED)
+find_package(tomlplusplus CONFIG REQUIRED)
+find_package(CLI11 2.1 CONFIG REQUIRED)
+if(PAGECHECK_BUILD_TESTS)
+  find_package(doctest 2.4 CONFIG REQUIRED)
+endif()
+
+# libxxhash-dev ships no CMake config: use pkg-config.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET GLOBAL libxxhash>=0.8)
+add_library(xxhash::xxhash ALIAS PkgConfig::XXHASH)

@@ -1,0 +1,181 @@
+#include "model/ops.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+
+#include "model/kernel/kernel.hpp"
+
+namespace pagecheck::model {
+
+namespace {
+
+std::string check_range(const Geometry& g, int start, int end) {
+  if (start >= end) return fmt::format("start ({}) must be below end ({})", start, end);
+  if (end > g.nr_pages())
+    return fmt::format("end ({}) lies beyond the zone, which ends at pfn {}", end, g.nr_pages());
+  return {};
+}
+
+std::string check_isolate(const Geometry& g, const std::vector<int>& a) {
+  std::string e = check_range(g, a[0], a[1]);
+  if (!e.empty()) return e;
+  int pb = g.pageblock_nr_pages();
+  if (a[0] % pb || a[1] % pb)
+    return fmt::format("start and end must be pageblock aligned (multiples of {})", pb);
+  return {};
+}
+
+std::string check_free(const Geometry& g, const std::vector<int>& a) {
+  int pfn = a[0], order = a[1];
+  if (pfn & ((1 << order) - 1))
+    return fmt::format("pfn {} is not aligned to order {}", pfn, order);
+  if (pfn + (1 << order) > g.nr_pages())
+    return fmt::format("pfn {} order {} reaches beyond the zone (pfn {})", pfn, order, g.nr_pages());
+  return {};
+}
+
+std::vector<OpDef> make_registry() {
+  std::vector<OpDef> r;
+  r.push_back({"alloc_pages",
+               "allocate 2^order pages: __alloc_pages -> get_page_from_freelist -> rmqueue",
+               P_alloc_pages,
+               {{"order", ParamKind::Order, 0, "allocation order"},
+                {"migratetype", ParamKind::Migratetype, 1, "gfp_migratetype() of the request"}}});
+  r.push_back({"free_pages", "free pages this CPU or the layout owns: __free_pages",
+               P_free_pages,
+               {{"pfn", ParamKind::Pfn, -1, "first pfn"},
+                {"order", ParamKind::Order, 0, "order of the allocation"}},
+               check_free});
+  r.push_back({"isolate_range",
+               "start_isolate_page_range(start, end, migratetype): isolate the pageblocks of a range",
+               P_start_isolate_page_range,
+               {{"start", ParamKind::Pfn, -1, "first pfn"},
+                {"end", ParamKind::Int, -1, "end pfn (exclusive)"},
+                {"migratetype", ParamKind::Migratetype, 1, "type to restore on failure"}},
+               check_isolate});
+  r.push_back({"undo_isolate_range",
+               "undo_isolate_page_range(start, end, migratetype): give isolated pageblocks back",
+               P_undo_isolate_page_range,
+               {{"start", ParamKind::Pfn, -1, "first pfn"},
+                {"end", ParamKind::Int, -1, "end pfn (exclusive)"},
+                {"migratetype", ParamKind::Migratetype, 1, "type the blocks get back"}},
+               check_isolate});
+  return r;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string expected_form(const OpDef& d) {
+  std::string s = std::string(d.name) + "(";
+  for (size_t i = 0; i < d.params.size(); ++i) {
+    if (i) s += ", ";
+    s += d.params[i].name;
+    s += "=";
+    s += d.params[i].kind == ParamKind::Migratetype ? "MT" : "N";
+  }
+  return s + ")";
+}
+
+}  // namespace
+
+const std::vector<OpDef>& op_registry() {
+  static const std::vector<OpDef> r = make_registry();
+  return r;
+}
+
+const OpDef* find_op(std::string_view name) {
+  for (const auto& d : op_registry())
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+Op parse_op(std::string_view text, const Geometry& geo) {
+  std::string_view t = trim(text);
+  size_t lp = t.find('(');
+  if (lp == std::string_view::npos || t.back() != ')')
+    throw InputError(fmt::format("operation '{}': expected NAME(KEY=VALUE, ...)", text));
+  std::string_view name = trim(t.substr(0, lp));
+  const OpDef* d = find_op(name);
+  if (!d) {
+    std::string known;
+    for (const auto& o : op_registry()) known += (known.empty() ? "" : ", ") + std::string(o.name);
+    throw InputError(fmt::format("unknown operation '{}'; expected one of: {}", name, known));
+  }
+  std::vector<int> vals(d->params.size(), -1);
+  std::vector<bool> seen(d->params.size(), false);
+  std::string_view body = t.substr(lp + 1, t.size() - lp - 2);
+  while (!trim(body).empty()) {
+    size_t comma = body.find(',');
+    std::string_view item = trim(body.substr(0, comma));
+    body = comma == std::string_view::npos ? std::string_view() : body.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos)
+      throw InputError(fmt::format("operation '{}': argument '{}' must be KEY=VALUE; expected {}",
+                                   text, item, expected_form(*d)));
+    std::string_view key = trim(item.substr(0, eq)), val = trim(item.substr(eq + 1));
+    size_t i = 0;
+    while (i < d->params.size() && key != d->params[i].name) ++i;
+    if (i == d->params.size())
+      throw InputError(fmt::format("operation '{}': unknown argument '{}'; expected {}", text, key,
+                                   expected_form(*d)));
+    if (seen[i]) throw InputError(fmt::format("operation '{}': argument '{}' given twice", text, key));
+    seen[i] = true;
+    const ParamDef& p = d->params[i];
+    if (p.kind == ParamKind::Migratetype) {
+      auto mt = parse_mt(val);
+      if (!mt || *mt == Mt::ISOLATE)
+        throw InputError(fmt::format(
+            "operation '{}': {} must be UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC or CMA, got '{}'",
+            text, key, val));
+      vals[i] = static_cast<int>(*mt);
+    } else {
+      int v = 0;
+      auto [ptr, ec] = std::from_chars(val.data(), val.data() + val.size(), v);
+      if (ec != std::errc() || ptr != val.data() + val.size() || v < 0)
+        throw InputError(fmt::format("operation '{}': {} must be a non-negative integer, got '{}'",
+                                     text, key, val));
+      if (p.kind == ParamKind::Order && v > geo.max_order)
+        throw InputError(fmt::format("operation '{}': {}={} exceeds MAX_PAGE_ORDER ({})", text, key,
+                                     v, geo.max_order));
+      if (p.kind == ParamKind::Pfn && v >= geo.nr_pages())
+        throw InputError(fmt::format("operation '{}': {}={} is outside the zone (pfns 0..{})", text,
+                                     key, v, geo.nr_pages() - 1));
+      if (v > 255) throw InputError(fmt::format("operation '{}': {}={} is out of range", text, key, v));
+      vals[i] = v;
+    }
+  }
+  for (size_t i = 0; i < d->params.size(); ++i) {
+    if (!seen[i]) {
+      if (d->params[i].default_value < 0)
+        throw InputError(fmt::format("operation '{}': missing argument '{}'; expected {}", text,
+                                     d->params[i].name, expected_form(*d)));
+      vals[i] = d->params[i].default_value;
+    }
+  }
+  if (d->validate) {
+    std::string e = d->validate(geo, vals);
+    if (!e.empty()) throw InputError(fmt::format("operation '{}': {}", text, e));
+  }
+  Op op;
+  op.def = static_cast<int>(d - op_registry().data());
+  op.proc = d->entry_proc;
+  op.nargs = static_cast<uint8_t>(vals.size());
+  for (size_t i = 0; i < vals.size(); ++i) op.args[i] = static_cast<uint8_t>(vals[i]);
+  op.text = std::string(t);
+  return op;
+}
+
+int op_arg(const Op& op, std::string_view param) {
+  const OpDef& d = op_registry().at(static_cast<size_t>(op.def));
+  for (size_t i = 0; i < d.params.size(); ++i)
+    if (param == d.params[i].name) return op.args[i];
+  return -1;
+}
+
+}  // namespace pagecheck::model

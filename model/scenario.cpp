@@ -1,0 +1,347 @@
+#include "model/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <toml++/toml.h>
+
+#include "model/ops.hpp"
+
+namespace pagecheck::model {
+
+namespace fs = std::filesystem;
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Holds: return "holds";
+    case Verdict::Violated: return "violated";
+    case Verdict::Incomplete: return "incomplete";
+  }
+  return "?";
+}
+
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const toml::node* n, const std::string& msg) const {
+    int line = n ? static_cast<int>(n->source().begin.line) : 0;
+    if (line > 0) throw InputError(fmt::format("{}:{}: {}", file_, line, msg));
+    throw InputError(fmt::format("{}: {}", file_, msg));
+  }
+
+  void only_keys(const toml::table& t, std::initializer_list<std::string_view> keys,
+                 const std::string& where) const {
+    for (auto&& [k, v] : t) {
+      if (std::find(keys.begin(), keys.end(), k.str()) == keys.end()) {
+        std::string list;
+        for (auto kk : keys) list += (list.empty() ? "" : ", ") + std::string(kk);
+        fail(&v, fmt::format("unknown key '{}' in {}; expected one of: {}", k.str(), where, list));
+      }
+    }
+  }
+
+  const toml::table& table(const toml::table& t, std::string_view key, const std::string& where) const {
+    const toml::node* n = t.get(key);
+    if (!n) fail(&t, fmt::format("missing [{}]{}", key, where));
+    if (!n->is_table()) fail(n, fmt::format("'{}' must be a table", key));
+    return *n->as_table();
+  }
+
+  long integer(const toml::node* n, const std::string& what, long lo, long hi) const {
+    if (!n->is_integer()) fail(n, fmt::format("{} must be an integer", what));
+    long v = static_cast<long>(n->as_integer()->get());
+    if (v < lo || v > hi) fail(n, fmt::format("{} must be in {}..{}, got {}", what, lo, hi, v));
+    return v;
+  }
+
+  long req_int(const toml::table& t, std::string_view key, const std::string& what, long lo,
+               long hi) const {
+    const toml::node* n = t.get(key);
+    if (!n) fail(&t, fmt::format("missing {}", what));
+    return integer(n, what, lo, hi);
+  }
+
+  std::string string(const toml::node* n, const std::string& what) const {
+    if (!n->is_string()) fail(n, fmt::format("{} must be a string", what));
+    return n->as_string()->get();
+  }
+
+  std::string opt_string(const toml::table& t, std::string_view key) const {
+    const toml::node* n = t.get(key);
+    return n ? string(n, std::string(key)) : std::string();
+  }
+
+  Mt mt(const toml::node* n, const std::string& what) const {
+    std::string s = string(n, what);
+    auto m = parse_mt(s);
+    if (!m)
+      fail(n, fmt::format("{} must be a migratetype (UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC, "
+                          "CMA, ISOLATE), got '{}'",
+                          what, s));
+    return *m;
+  }
+
+  const toml::array& array(const toml::node* n, const std::string& what) const {
+    if (!n->is_array()) fail(n, fmt::format("{} must be an array", what));
+    return *n->as_array();
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+Verdict parse_verdict(const Reader& r, const toml::node* n) {
+  std::string v = r.string(n, "an expected verdict");
+  if (v == "holds") return Verdict::Holds;
+  if (v == "violated") return Verdict::Violated;
+  r.fail(n, fmt::format("expected verdict must be \"holds\" or \"violated\", got '{}'", v));
+}
+
+}  // namespace
+
+Scenario load_scenario_file(const std::string& path) {
+  Reader r(path);
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    auto line = e.source().begin.line;
+    if (!fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
+    throw InputError(fmt::format("{}:{}: {}", path, line, e.description()));
+  }
+  r.only_keys(doc,
+              {"name", "summary", "reference", "description", "geometry", "initial", "cpu", "check",
+               "expect"},
+              "the scenario");
+  Scenario sc;
+  sc.file = path;
+  if (!doc.get("name")) r.fail(nullptr, "missing 'name'");
+  sc.name = r.string(doc.get("name"), "name");
+  sc.summary = r.opt_string(doc, "summary");
+  sc.reference = r.opt_string(doc, "reference");
+  sc.description = r.opt_string(doc, "description");
+
+  // [geometry]
+  const toml::table& g = r.table(doc, "geometry", "");
+  r.only_keys(g, {"pageblock_order", "max_order", "pageblocks", "cpus"}, "[geometry]");
+  sc.geo.pageblock_order =
+      static_cast<int>(r.req_int(g, "pageblock_order", "geometry.pageblock_order", 0, Geometry::kMaxOrder));
+  sc.geo.max_order = static_cast<int>(r.req_int(g, "max_order", "geometry.max_order", 0, Geometry::kMaxOrder));
+  sc.geo.pageblocks =
+      static_cast<int>(r.req_int(g, "pageblocks", "geometry.pageblocks", 1, Geometry::kMaxPages));
+  sc.geo.cpus = static_cast<int>(r.req_int(g, "cpus", "geometry.cpus", 1, Geometry::kMaxCpus));
+  if (std::string e = sc.geo.validate(); !e.empty()) r.fail(&g, "geometry: " + e);
+  const int nr_pages = sc.geo.nr_pages();
+
+  // [initial]
+  const toml::table& in = r.table(doc, "initial", "");
+  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated"},
+              "[initial]");
+  if (const toml::node* n = in.get("layouts")) {
+    std::string v = r.string(n, "initial.layouts");
+    if (v != "all") r.fail(n, fmt::format("initial.layouts must be \"all\", got '{}'", v));
+    sc.all_layouts = true;
+    for (const char* k : {"pageblock_migratetype", "free", "allocated"})
+      if (in.get(k))
+        r.fail(in.get(k), fmt::format("initial.{} cannot be combined with layouts = \"all\"", k));
+    if (const toml::node* m = in.get("migratetypes")) {
+      for (const auto& e : r.array(m, "initial.migratetypes")) {
+        Mt t = r.mt(&e, "initial.migratetypes entry");
+        if (t == Mt::ISOLATE)
+          r.fail(&e, "initial.migratetypes: ISOLATE blocks need an isolating operation; use the "
+                     "pageblock types UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC or CMA");
+        if (std::find(sc.layout_migratetypes.begin(), sc.layout_migratetypes.end(), t) ==
+            sc.layout_migratetypes.end())
+          sc.layout_migratetypes.push_back(t);
+      }
+      if (sc.layout_migratetypes.empty()) r.fail(m, "initial.migratetypes must not be empty");
+    } else {
+      sc.layout_migratetypes = {Mt::UNMOVABLE, Mt::MOVABLE, Mt::RECLAIMABLE};
+    }
+  } else {
+    if (in.get("migratetypes"))
+      r.fail(in.get("migratetypes"), "initial.migratetypes applies only with layouts = \"all\"");
+    const toml::node* pbn = in.get("pageblock_migratetype");
+    if (!pbn) r.fail(&in, "[initial] needs pageblock_migratetype (or layouts = \"all\")");
+    const toml::array& pba = r.array(pbn, "initial.pageblock_migratetype");
+    if (static_cast<int>(pba.size()) != sc.geo.pageblocks)
+      r.fail(pbn, fmt::format("initial.pageblock_migratetype needs {} entries (one per pageblock), got {}",
+                              sc.geo.pageblocks, pba.size()));
+    for (const auto& e : pba) sc.pageblock_mt.push_back(r.mt(&e, "a pageblock migratetype"));
+
+    std::vector<int> covered(static_cast<size_t>(nr_pages), -1);  // line that covers each page
+    auto claim = [&](const toml::node* n, int pfn, int order, const char* what) {
+      if (pfn < 0 || pfn >= nr_pages)
+        r.fail(n, fmt::format("{} pfn {} is outside the zone (pfns 0..{})", what, pfn, nr_pages - 1));
+      if (pfn & ((1 << order) - 1))
+        r.fail(n, fmt::format("{} at pfn {} is not aligned to its order {} (a head must be a multiple of {})",
+                              what, pfn, order, 1 << order));
+      if (pfn + (1 << order) > nr_pages)
+        r.fail(n, fmt::format("{} at pfn {} order {} reaches beyond the zone (pfn {})", what, pfn,
+                              order, nr_pages));
+      for (int p = pfn; p < pfn + (1 << order); ++p) {
+        if (covered[static_cast<size_t>(p)] >= 0)
+          r.fail(n, fmt::format("{} at pfn {} order {} overlaps another entry (line {}) at pfn {}",
+                                what, pfn, order, covered[static_cast<size_t>(p)], p));
+        covered[static_cast<size_t>(p)] = static_cast<int>(n->source().begin.line);
+      }
+    };
+    if (const toml::node* fn = in.get("free")) {
+      for (const auto& e : r.array(fn, "initial.free")) {
+        if (!e.is_table()) r.fail(&e, "initial.free entries must be { pfn = N, order = N, migratetype = \"MT\" }");
+        const toml::table& t = *e.as_table();
+        r.only_keys(t, {"pfn", "order", "migratetype"}, "an initial.free entry");
+        FreeBuddy b;
+        b.pfn = static_cast<int>(r.req_int(t, "pfn", "free.pfn", 0, 255));
+        b.order = static_cast<int>(r.req_int(t, "order", "free.order", 0, sc.geo.max_order));
+        if (!t.get("migratetype")) r.fail(&t, "free entry needs migratetype");
+        b.mt = r.mt(t.get("migratetype"), "free.migratetype");
+        claim(&e, b.pfn, b.order, "free buddy");
+        Mt block = sc.pageblock_mt[static_cast<size_t>(sc.geo.pageblock_of(b.pfn))];
+        if (block != b.mt)
+          r.fail(&e, fmt::format("free buddy at pfn {} is on the {} list but its pageblock {} is {}: "
+                                 "a well-formed layout keeps free lists typed",
+                                 b.pfn, mt_name(b.mt), sc.geo.pageblock_of(b.pfn), mt_name(block)));
+        if (b.order > sc.geo.pageblock_order) {
+          for (int p = b.pfn; p < b.pfn + (1 << b.order); p += sc.geo.pageblock_nr_pages()) {
+            Mt t2 = sc.pageblock_mt[static_cast<size_t>(sc.geo.pageblock_of(p))];
+            if (t2 != b.mt)
+              r.fail(&e, fmt::format("free buddy at pfn {} order {} spans pageblock {} of type {} "
+                                     "but sits on the {} list",
+                                     b.pfn, b.order, sc.geo.pageblock_of(p), mt_name(t2), mt_name(b.mt)));
+          }
+        }
+        sc.free.push_back(b);
+      }
+    }
+    if (const toml::node* an = in.get("allocated")) {
+      for (const auto& e : r.array(an, "initial.allocated")) {
+        if (!e.is_table()) r.fail(&e, "initial.allocated entries must be { pfn = N, order = N }");
+        const toml::table& t = *e.as_table();
+        r.only_keys(t, {"pfn", "order", "movable"}, "an initial.allocated entry");
+        Allocation a;
+        a.pfn = static_cast<int>(r.req_int(t, "pfn", "allocated.pfn", 0, 255));
+        a.order = static_cast<int>(r.req_int(t, "order", "allocated.order", 0, sc.geo.max_order));
+        if (const toml::node* m = t.get("movable")) {
+          if (!m->is_boolean()) r.fail(m, "allocated.movable must be true or false");
+          a.movable = m->as_boolean()->get();
+        } else {
+          Mt block = sc.pageblock_mt[static_cast<size_t>(sc.geo.pageblock_of(a.pfn))];
+          a.movable = block == Mt::MOVABLE || block == Mt::CMA;
+        }
+        claim(&e, a.pfn, a.order, "allocation");
+        sc.allocated.push_back(a);
+      }
+    }
+    // Free buddies that would have merged are not a state the kernel leaves behind.
+    for (const auto& a : sc.free) {
+      for (const auto& b : sc.free) {
+        if (a.order != b.order || a.order >= sc.geo.max_order || (a.pfn ^ (1 << a.order)) != b.pfn ||
+            a.pfn > b.pfn)
+          continue;
+        bool blocked = a.order >= sc.geo.pageblock_order && a.mt != b.mt &&
+                       (!migratetype_is_mergeable(a.mt) || !migratetype_is_mergeable(b.mt));
+        if (!blocked)
+          r.fail(in.get("free"),
+                 fmt::format("free buddies at pfn {} and pfn {} (order {}) would have merged into "
+                             "one order-{} buddy",
+                             a.pfn, b.pfn, a.order, a.order + 1));
+      }
+    }
+  }
+
+  // [[cpu]]
+  const toml::node* cn = doc.get("cpu");
+  if (!cn) r.fail(nullptr, "missing [[cpu]] sections (one per CPU, each with ops = [...])");
+  const toml::array& cpus = r.array(cn, "[[cpu]]");
+  if (static_cast<int>(cpus.size()) != sc.geo.cpus)
+    r.fail(cn, fmt::format("geometry.cpus is {} but there are {} [[cpu]] sections", sc.geo.cpus,
+                           cpus.size()));
+  for (const auto& c : cpus) {
+    if (!c.is_table()) r.fail(&c, "each [[cpu]] must be a table with ops = [...]");
+    const toml::table& t = *c.as_table();
+    r.only_keys(t, {"ops"}, "[[cpu]]");
+    const toml::node* on = t.get("ops");
+    if (!on) r.fail(&t, "[[cpu]] needs ops = [\"...\"]");
+    Program prog;
+    for (const auto& o : r.array(on, "cpu.ops")) {
+      std::string text = r.string(&o, "an operation");
+      try {
+        prog.push_back(parse_op(text, sc.geo));
+      } catch (const InputError& e) {
+        r.fail(&o, e.what());
+      }
+    }
+    sc.programs.push_back(std::move(prog));
+  }
+
+  // [check]
+  if (const toml::node* chk = doc.get("check")) {
+    if (!chk->is_table()) r.fail(chk, "[check] must be a table");
+    const toml::table& t = *chk->as_table();
+    r.only_keys(t, {"properties"}, "[check]");
+    if (const toml::node* p = t.get("properties"))
+      for (const auto& e : r.array(p, "check.properties")) sc.properties.push_back(r.string(&e, "a property"));
+  }
+
+  // [expect]
+  if (const toml::node* ex = doc.get("expect")) {
+    if (!ex->is_table()) r.fail(ex, "[expect] must be a table of \"variant\" = \"holds\"|\"violated\"");
+    for (auto&& [k, v] : *ex->as_table()) {
+      Expectation e;
+      e.variant_spec = std::string(k.str());
+      e.line = static_cast<int>(v.source().begin.line);
+      if (v.is_string()) {
+        e.verdict = parse_verdict(r, &v);
+      } else if (v.is_table()) {
+        const toml::table& t = *v.as_table();
+        r.only_keys(t, {"verdict", "states"}, "an [expect] entry");
+        if (!t.get("verdict")) r.fail(&v, "an [expect] entry needs verdict = \"holds\"|\"violated\"");
+        e.verdict = parse_verdict(r, t.get("verdict"));
+        if (const toml::node* s = t.get("states")) e.states = r.integer(s, "expect.states", 1, 1L << 40);
+      } else {
+        r.fail(&v, "an [expect] value must be \"holds\", \"violated\" or { verdict = ..., states = N }");
+      }
+      sc.expect.push_back(std::move(e));
+    }
+  }
+  return sc;
+}
+
+std::string scenario_dir() {
+  if (const char* env = std::getenv("PAGECHECK_SCENARIOS")) return env;
+  return std::string(PAGECHECK_SOURCE_DIR) + "/scenarios";
+}
+
+std::string resolve_scenario(const std::string& name_or_path) {
+  if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".toml")) {
+    if (!fs::exists(name_or_path)) throw InputError(fmt::format("{}: no such scenario file", name_or_path));
+    return name_or_path;
+  }
+  std::string p = scenario_dir() + "/" + name_or_path + ".toml";
+  if (!fs::exists(p)) {
+    std::string known;
+    for (const auto& n : catalogue()) known += (known.empty() ? "" : ", ") + n;
+    throw InputError(fmt::format("unknown scenario '{}'; the catalogue has: {}", name_or_path, known));
+  }
+  return p;
+}
+
+std::vector<std::string> catalogue() {
+  std::vector<std::string> v;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(scenario_dir(), ec))
+    if (e.path().extension() == ".toml") v.push_back(e.path().stem().string());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace pagecheck::model

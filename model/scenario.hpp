@@ -1,0 +1,59 @@
+// Scenario files (TOML): geometry, initial layout(s), each CPU's operations, the properties to
+// check and the expected verdict per variant. See docs/scenario-format.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/geometry.hpp"
+#include "model/machine.hpp"
+#include "model/types.hpp"
+
+namespace pagecheck::model {
+
+struct FreeBuddy {
+  int pfn = 0, order = 0;
+  Mt mt = Mt::MOVABLE;
+};
+
+struct Allocation {
+  int pfn = 0, order = 0;
+  bool movable = true;  // PG_lru: migration could move it (has_unmovable_pages)
+};
+
+enum class Verdict : uint8_t { Holds, Violated, Incomplete };
+const char* verdict_name(Verdict v);
+
+struct Expectation {
+  std::string variant_spec;  // "v6.10", "v6.10 -fd919a85cd55"
+  Verdict verdict = Verdict::Holds;
+  std::optional<long> states;  // distinct states of the plain BFS, pinned when deterministic
+  int line = 0;
+};
+
+struct Scenario {
+  std::string name, summary, reference, description;
+  std::string file;  // the path it was read from
+  Geometry geo;
+
+  bool all_layouts = false;
+  std::vector<Mt> layout_migratetypes;  // with all_layouts: the types a pageblock may have
+  std::vector<Mt> pageblock_mt;         // explicit layout
+  std::vector<FreeBuddy> free;          // explicit layout; per list, head first
+  std::vector<Allocation> allocated;    // explicit layout; other non-free pages: order 0
+
+  std::vector<Program> programs;        // one per CPU
+  std::vector<std::string> properties;
+  std::vector<Expectation> expect;
+};
+
+// Reads and validates a scenario file; throws InputError("FILE:LINE: ...").
+Scenario load_scenario_file(const std::string& path);
+
+// A catalogue name ("isolate-expand") or a path; throws InputError when neither exists.
+std::string resolve_scenario(const std::string& name_or_path);
+std::string scenario_dir();
+std::vector<std::string> catalogue();  // scenario names, sorted
+
+}  // namespace pagecheck::model

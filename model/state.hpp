@@ -1,0 +1,176 @@
+// The compact, hashable state: one flat byte vector per state, its layout fixed per scenario
+// (PINS style). Free lists keep their order through per-page next links, so list_add and
+// list_add_tail give different states, as in the kernel.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/geometry.hpp"
+#include "model/types.hpp"
+
+namespace pagecheck::model {
+
+// Page flag bits (the part of struct page the model needs).
+enum PageFlag : uint8_t {
+  PG_buddy = 1 << 0,     // PageBuddy(): head of a free buddy on a zone free list
+  PG_lru = 1 << 1,       // an allocated page that migration can move (LRU or __PageMovable)
+  PG_reserved = 1 << 2,  // PageReserved(): never movable
+  PG_pcp = 1 << 3,       // on a per-cpu pages list (not a kernel flag: page->pcp_list linkage)
+};
+
+// Pageblock flag bits: the migratetype in bits 0-2 (PB_migrate_0..2), and from v6.17 a
+// standalone PB_migrate_isolate bit (include/linux/pageblock-flags.h). Before v6.17 an isolated
+// block stores MIGRATE_ISOLATE in the type bits.
+inline constexpr uint8_t PB_MIGRATETYPE_MASK = 0x7;
+inline constexpr uint8_t PB_migrate_isolate = 1 << 4;
+
+// Page owner: who holds an allocated page.
+inline constexpr uint8_t OWNER_NONE = 0;        // free (buddy or pcp) or not yet handed out
+inline constexpr uint8_t OWNER_EXTERNAL = 0xFE; // allocated before the scenario starts
+inline constexpr uint8_t owner_of_cpu(int cpu) { return static_cast<uint8_t>(cpu + 1); }
+
+// Zone counters, all int16 in the state. The per-order nr_free and the per-cpu pcp->count
+// follow these fixed ones.
+enum class Counter : uint8_t {
+  NR_FREE_PAGES = 0,         // vm_stat[NR_FREE_PAGES]: free pages on non-ISOLATE buddy lists
+  NR_FREE_CMA_PAGES,         // vm_stat[NR_FREE_CMA_PAGES]
+  nr_isolate_pageblock,      // zone->nr_isolate_pageblock
+  nr_reserved_highatomic,    // zone->nr_reserved_highatomic
+  nr_free_highatomic,        // zone->nr_free_highatomic (v6.12+)
+  kFixed,
+};
+
+// Lock ids: the zone lock, then each CPU's pcp->lock.
+inline constexpr int LOCK_ZONE = 0;
+inline constexpr int lock_pcp(int cpu) { return 1 + cpu; }
+
+// Per-cpu pages lists: order_to_pindex() for the low orders, plus one THP list (v6.5 shape).
+inline constexpr int PAGE_ALLOC_COSTLY_ORDER = 3;
+
+struct Layout {
+  Geometry geo;
+  int nr_pages = 0, nr_pb = 0, nr_orders = 0, nr_cpus = 0;
+  int nr_buddy_lists = 0;      // nr_orders * MIGRATE_TYPES
+  int nr_pcp_lists = 0;        // per CPU
+  int nr_lists = 0;            // buddy lists, then each CPU's pcp lists
+  int nr_counters = 0;         // kFixed + nr_orders (nr_free) + nr_cpus (pcp->count)
+  int nr_locks = 0;
+  static constexpr int kStackBytes = 48;  // a CPU's call stack of frames
+  static constexpr int kCpuHeader = 6;    // op, depth, top, used, result pfn, result order
+
+  // Byte offsets.
+  int off_flags = 0, off_private = 0, off_list = 0, off_next = 0, off_owner = 0, off_pcpmt = 0;
+  int off_pb = 0, off_heads = 0, off_counters = 0, off_locks = 0, off_cpus = 0, cpu_stride = 0;
+  int size = 0;
+
+  explicit Layout(const Geometry& g);
+  Layout() = default;
+
+  int buddy_list(int order, Mt mt) const { return order * MIGRATE_TYPES + static_cast<int>(mt); }
+  bool is_buddy_list(int id) const { return id < nr_buddy_lists; }
+  int list_order(int id) const { return id / MIGRATE_TYPES; }  // buddy lists only
+  Mt list_mt(int id) const { return static_cast<Mt>(id % MIGRATE_TYPES); }  // buddy lists only
+  int pcp_list(int cpu, int pindex) const { return nr_buddy_lists + cpu * nr_pcp_lists + pindex; }
+  int pcp_list_cpu(int id) const { return (id - nr_buddy_lists) / nr_pcp_lists; }
+  int pcp_list_pindex(int id) const { return (id - nr_buddy_lists) % nr_pcp_lists; }
+  // pindex_to_order(): the low lists by order, the last one for the THP order
+  // (HPAGE_PMD_ORDER, which is pageblock_order).
+  int pcp_pindex_order(int pindex) const {
+    return pindex < nr_pcp_lists - 1 ? pindex / MIGRATE_PCPTYPES : geo.pageblock_order;
+  }
+  int counter_nr_free(int order) const { return static_cast<int>(Counter::kFixed) + order; }
+  int counter_pcp_count(int cpu) const {
+    return static_cast<int>(Counter::kFixed) + nr_orders + cpu;
+  }
+};
+
+// Non-owning view of one state. All accessors are primitive reads and writes; the kernel model
+// in model/kernel/ builds its functions from them through Ctx, which can record every write.
+class StateRef {
+ public:
+  StateRef(uint8_t* data, const Layout* layout) : p_(data), L_(layout) {}
+  const Layout& layout() const { return *L_; }
+  uint8_t* data() const { return p_; }
+  std::span<const uint8_t> bytes() const { return {p_, static_cast<size_t>(L_->size)}; }
+
+  uint8_t flags(int pfn) const { return p_[L_->off_flags + pfn]; }
+  void set_flags(int pfn, uint8_t v) { p_[L_->off_flags + pfn] = v; }
+  uint8_t priv(int pfn) const { return p_[L_->off_private + pfn]; }
+  void set_priv(int pfn, uint8_t v) { p_[L_->off_private + pfn] = v; }
+  uint8_t list_of(int pfn) const { return p_[L_->off_list + pfn]; }
+  void set_list_of(int pfn, uint8_t v) { p_[L_->off_list + pfn] = v; }
+  uint8_t next(int pfn) const { return p_[L_->off_next + pfn]; }
+  void set_next(int pfn, uint8_t v) { p_[L_->off_next + pfn] = v; }
+  uint8_t owner(int pfn) const { return p_[L_->off_owner + pfn]; }
+  void set_owner(int pfn, uint8_t v) { p_[L_->off_owner + pfn] = v; }
+  uint8_t pcpmt(int pfn) const { return p_[L_->off_pcpmt + pfn]; }
+  void set_pcpmt(int pfn, uint8_t v) { p_[L_->off_pcpmt + pfn] = v; }
+
+  uint8_t pb_bits(int pb) const { return p_[L_->off_pb + pb]; }
+  void set_pb_bits(int pb, uint8_t v) { p_[L_->off_pb + pb] = v; }
+
+  uint8_t head(int list) const { return p_[L_->off_heads + list]; }
+  void set_head(int list, uint8_t v) { p_[L_->off_heads + list] = v; }
+
+  int counter(int idx) const {
+    int16_t v;
+    std::memcpy(&v, p_ + L_->off_counters + 2 * idx, 2);
+    return v;
+  }
+  void set_counter(int idx, int v) {
+    auto w = static_cast<int16_t>(v);
+    std::memcpy(p_ + L_->off_counters + 2 * idx, &w, 2);
+  }
+  int counter(Counter c) const { return counter(static_cast<int>(c)); }
+  void set_counter(Counter c, int v) { set_counter(static_cast<int>(c), v); }
+
+  uint8_t lock_owner(int lock) const { return p_[L_->off_locks + lock]; }
+  void set_lock_owner(int lock, uint8_t v) { p_[L_->off_locks + lock] = v; }
+
+  uint8_t* cpu(int c) const { return p_ + L_->off_cpus + c * L_->cpu_stride; }
+
+  // List helpers over the next links (lists are tiny: at most nr_pages entries).
+  int list_len(int list) const;
+  int list_tail(int list) const;
+  std::vector<int> list_pfns(int list) const;
+
+ private:
+  uint8_t* p_;
+  const Layout* L_;
+};
+
+// An owning state buffer.
+class State {
+ public:
+  explicit State(const Layout& L) : L_(&L), bytes_(static_cast<size_t>(L.size), 0) {}
+  State(const Layout& L, std::span<const uint8_t> b) : L_(&L), bytes_(b.begin(), b.end()) {}
+  StateRef ref() { return {bytes_.data(), L_}; }
+  StateRef ref() const { return {const_cast<uint8_t*>(bytes_.data()), L_}; }
+  const Layout& layout() const { return *L_; }
+  std::span<const uint8_t> bytes() const { return bytes_; }
+  bool operator==(const State& o) const { return bytes_ == o.bytes_; }
+
+ private:
+  const Layout* L_;
+  std::vector<uint8_t> bytes_;
+};
+
+uint64_t hash_state(std::span<const uint8_t> bytes);
+
+// What get_pfnblock_migratetype() would return for a pageblock, under either encoding.
+inline Mt pageblock_type(StateRef s, int pb) {
+  uint8_t b = s.pb_bits(pb);
+  if (b & PB_migrate_isolate) return Mt::ISOLATE;
+  return static_cast<Mt>(b & PB_MIGRATETYPE_MASK);
+}
+
+// "free_list[1][MOVABLE]" or "pcp[cpu0].lists[1]".
+std::string list_name(const Layout& L, int list);
+// "NR_FREE_PAGES", "nr_free[2]", "pcp[cpu1].count".
+std::string counter_name(const Layout& L, int idx);
+
+}  // namespace pagecheck::model
