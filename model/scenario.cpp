@@ -312,6 +312,9 @@ Scenario load_scenario_file(const std::string& path) {
       }
       sc.expect.push_back(std::move(e));
     }
+    // toml++ keeps keys sorted; the file's order is the one readers expect.
+    std::stable_sort(sc.expect.begin(), sc.expect.end(),
+                     [](const Expectation& a, const Expectation& b) { return a.line < b.line; });
   }
   return sc;
 }

@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    fmt::print(stderr, "pagecheck: error: {} (see pagecheck --help)\n", e.what());
     return kBadInput;
   } catch (const pc::InputError& e) {
     fmt::print(stderr, "pagecheck: error: {}\n", e.what());

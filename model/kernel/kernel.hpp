@@ -40,6 +40,10 @@ enum Feature : uint32_t {
   // e0932b6c1f94 mm: page_alloc: consolidate free page accounting (v6.10): account_freepages()
   // at list insertion and removal, and the VM_WARNs on list types.
   F_ACCOUNT_FREEPAGES = 1u << 6,
+  // c0cd6f557b90 mm: page_alloc: fix freelist movement during block conversion (v6.10): move the
+  // free pages first, retype only if that worked; move_freepages_block() fails (-1) on a block
+  // that crosses the zone.
+  F_BLOCK_CONVERSION_TXN = 1u << 7,
 };
 
 // __free_one_page() flags (fpi_t) the model distinguishes.
@@ -124,7 +128,7 @@ int __fls(int x);
 // __mod_zone_freepage_state(), include/linux/vmstat.h, v6.1.8: the callers' own accounting
 // before e0932b6c1f94.
 void __mod_zone_freepage_state(Ctx& c, int nr_pages, Mt mt);
-// account_freepages(), mm/page_alloc.c, v6.12.8 (from e0932b6c1f94, v6.10).
+// account_freepages(), mm/page_alloc.c, v6.11 (from e0932b6c1f94, v6.10).
 void account_freepages(Ctx& c, int nr_pages, Mt mt);
 // A kernel check that fired (VM_WARN_ONCE and the like): reported to the properties.
 void kernel_warn(Ctx& c, KernelCheck check, int pfn, int a = 0, int b = 0);

@@ -10,7 +10,7 @@ namespace pagecheck::model {
 
 namespace {
 constexpr const char* kPA61 = "mm/page_alloc.c, v6.1.8";
-constexpr const char* kPA612 = "mm/page_alloc.c, v6.12.8";
+constexpr const char* kPA611 = "mm/page_alloc.c, v6.11 (v6.10 bodies)";
 
 std::string pfn_order(int pfn, int order) { return fmt::format("pfn {}, order {}", pfn, order); }
 }  // namespace
@@ -42,8 +42,7 @@ void __mod_zone_freepage_state(Ctx& c, int nr_pages, Mt mt) {
   if (is_migrate_cma(mt)) c.mod_counter(Counter::NR_FREE_CMA_PAGES, nr_pages);
 }
 
-// account_freepages(), mm/page_alloc.c, v6.12.8 (e0932b6c1f94); nr_free_highatomic is a later
-// change (v6.12) and is not modelled here.
+// account_freepages(), mm/page_alloc.c, v6.11 (e0932b6c1f94); v6.12 adds nr_free_highatomic.
 void account_freepages(Ctx& c, int nr_pages, Mt mt) {
   if (is_migrate_isolate(mt)) return;
   c.mod_counter(Counter::NR_FREE_PAGES, nr_pages);
@@ -86,7 +85,7 @@ void del_page_from_free_list_v6_1(Ctx& c, int pfn, int order, Mt) {
   c.mod_counter(c.L.counter_nr_free(order), -1);
 }
 
-// page_is_buddy() + find_buddy_page_pfn(), mm/internal.h, v6.12.8 (same in v6.1.8)
+// page_is_buddy() + find_buddy_page_pfn(), mm/internal.h, v6.11 (same in v6.1.8)
 bool page_is_buddy(Ctx& c, int buddy_pfn, int order) {
   if (!zone_spans_pfn(c, buddy_pfn)) return false;  // page_zone_id() differs: not in this zone
   return PageBuddy(c, buddy_pfn) && buddy_order(c, buddy_pfn) == order;
@@ -96,18 +95,18 @@ int find_buddy_page_pfn(Ctx& c, int pfn, int order) {
   return page_is_buddy(c, buddy_pfn, order) ? buddy_pfn : -1;
 }
 
-// buddy_merge_likely(), mm/page_alloc.c, v6.12.8 (v6.1.8: same test as MAX_ORDER - 2)
+// buddy_merge_likely(), mm/page_alloc.c, v6.11 (v6.1.8: the same test, as MAX_ORDER - 2)
 bool buddy_merge_likely(Ctx& c, int pfn, int buddy_pfn, int order) {
   if (order >= MAX_PAGE_ORDER(c) - 1) return false;
   int higher_page_pfn = buddy_pfn & pfn;
   return find_buddy_page_pfn(c, higher_page_pfn, order + 1) >= 0;
 }
 
-// __free_one_page(), mm/page_alloc.c, v6.1.8; e6cf9e1c4cde and e0932b6c1f94 as in v6.12.8.
+// __free_one_page(), mm/page_alloc.c, v6.1.8; e6cf9e1c4cde and e0932b6c1f94 as in v6.11.
 // Compaction capture and page shuffling are not modelled (no compactor waits here;
 // CONFIG_SHUFFLE_PAGE_ALLOCATOR off).
 void __free_one_page(Ctx& c, int pfn, int order, Mt mt, int fpi) {
-  Scope sc(c, "__free_one_page", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA612 : kPA61,
+  Scope sc(c, "__free_one_page", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA611 : kPA61,
            [&] { return fmt::format("{}, {}", pfn_order(pfn, order), mt_name(mt)); });
   const bool consolidated = c.k.has(F_ACCOUNT_FREEPAGES);
   int buddy_pfn = 0;
@@ -143,10 +142,11 @@ void __free_one_page(Ctx& c, int pfn, int order, Mt mt, int fpi) {
   c.k.fn.__add_to_free_list(c, pfn, order, mt, to_tail);
 }
 
-// expand(), mm/page_alloc.c, v6.1.8; returns the pages added back as in v6.12.8. Guard pages
+// expand(), mm/page_alloc.c, v6.1.8; with e0932b6c1f94 and 883dd161e9a8 (v6.10) it accounts the
+// pages it puts back in one account_freepages() call, as in v6.11. Guard pages
 // (CONFIG_DEBUG_PAGEALLOC) are not modelled.
 int expand(Ctx& c, int pfn, int low, int high, Mt mt) {
-  Scope sc(c, "expand", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA612 : kPA61,
+  Scope sc(c, "expand", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA611 : kPA61,
            [&] { return fmt::format("pfn {}, low {}, high {}, {}", pfn, low, high, mt_name(mt)); });
   int size = 1 << high;
   int nr_added = 0;
@@ -157,30 +157,19 @@ int expand(Ctx& c, int pfn, int low, int high, Mt mt) {
     c.set_buddy(pfn + size, high);
     nr_added += size;
   }
+  if (c.k.has(F_ACCOUNT_FREEPAGES)) account_freepages(c, nr_added, mt);
   return nr_added;
 }
 
-// page_del_and_expand(), mm/page_alloc.c, v6.12.8 (e0932b6c1f94)
-void page_del_and_expand(Ctx& c, int pfn, int low, int high, Mt mt) {
-  int nr_pages = 1 << high;
-  c.k.fn.__del_page_from_free_list(c, pfn, high, mt);
-  nr_pages -= c.k.fn.expand(c, pfn, low, high, mt);
-  account_freepages(c, -nr_pages, mt);
-}
-
-// __rmqueue_smallest(), mm/page_alloc.c, v6.1.8; 17edeb5d3f76 and e0932b6c1f94 as in v6.12.8.
+// __rmqueue_smallest(), mm/page_alloc.c, v6.1.8; 17edeb5d3f76 and e0932b6c1f94 as in v6.11.
 int __rmqueue_smallest(Ctx& c, int order, Mt mt) {
-  Scope sc(c, "__rmqueue_smallest", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA612 : kPA61,
+  Scope sc(c, "__rmqueue_smallest", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA611 : kPA61,
            [&] { return fmt::format("order {}, {}", order, mt_name(mt)); });
   for (int current_order = order; current_order <= MAX_PAGE_ORDER(c); ++current_order) {
     int page = c.s.head(c.L.buddy_list(current_order, mt));  // get_page_from_free_area()
     if (page == NIL) continue;
-    if (c.k.has(F_ACCOUNT_FREEPAGES)) {
-      page_del_and_expand(c, page, order, current_order, mt);
-    } else {
-      c.k.fn.del_page_from_free_list(c, page, current_order, mt);
-      c.k.fn.expand(c, page, order, current_order, mt);
-    }
+    c.k.fn.del_page_from_free_list(c, page, current_order, mt);
+    c.k.fn.expand(c, page, order, current_order, mt);
     if (!c.k.has(F_NO_PCPPAGE_MT_CACHE)) c.set_pcpmt(page, static_cast<uint8_t>(mt));  // set_pcppage_migratetype()
     sc.result(fmt::format("pfn {}", page));
     return page;
@@ -194,10 +183,10 @@ int __rmqueue_smallest(Ctx& c, int order, Mt mt) {
 // them absent an allocation that finds no page of its type fails here.
 int __rmqueue(Ctx& c, int order, Mt mt) { return c.k.fn.__rmqueue_smallest(c, order, mt); }
 
-// rmqueue_buddy(), mm/page_alloc.c, v6.1.8; 17edeb5d3f76 and e0932b6c1f94 as in v6.12.8.
+// rmqueue_buddy(), mm/page_alloc.c, v6.1.8; 17edeb5d3f76 and e0932b6c1f94 as in v6.11.
 // The retry on check_new_pages() never runs: the model has no bad pages.
 int rmqueue_buddy(Ctx& c, int order, Mt mt) {
-  Scope sc(c, "rmqueue_buddy", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA612 : kPA61,
+  Scope sc(c, "rmqueue_buddy", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA611 : kPA61,
            [&] { return fmt::format("order {}, {}", order, mt_name(mt)); });
   if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
   int page = c.k.fn.__rmqueue(c, order, mt);
@@ -221,14 +210,14 @@ int rmqueue_buddy(Ctx& c, int order, Mt mt) {
 // ----- v6.10 replacements (installed by the hygiene commits, model/variants/) ----------------
 namespace hygiene {
 
-// __add_to_free_list(), mm/page_alloc.c, v6.12.8 (VM_WARN from e0932b6c1f94)
+// __add_to_free_list(), mm/page_alloc.c, v6.11 (e0932b6c1f94)
 void __add_to_free_list(Ctx& c, int pfn, int order, Mt mt, bool tail) {
   Mt block = c.k.fn.get_pfnblock_migratetype(c, pfn);
   if (block != mt) kernel_warn(c, KC_ADD_TO_FREE_LIST_TYPE, pfn, static_cast<int>(block), static_cast<int>(mt));
   add_to_free_list_v6_1(c, pfn, order, mt, tail);
 }
 
-// move_to_free_list(), mm/page_alloc.c, v6.12.8: "Free page moving can fail, so it happens
+// move_to_free_list(), mm/page_alloc.c, v6.11 (e0932b6c1f94): "Free page moving can fail, so it happens
 // before the type update".
 void move_to_free_list(Ctx& c, int pfn, int order, Mt old_mt, Mt new_mt) {
   Mt block = c.k.fn.get_pfnblock_migratetype(c, pfn);
@@ -240,36 +229,37 @@ void move_to_free_list(Ctx& c, int pfn, int order, Mt old_mt, Mt new_mt) {
   account_freepages(c, 1 << order, new_mt);
 }
 
-// __del_page_from_free_list(), mm/page_alloc.c, v6.12.8
+// __del_page_from_free_list(), mm/page_alloc.c, v6.11 (e0932b6c1f94)
 void __del_page_from_free_list(Ctx& c, int pfn, int order, Mt mt) {
   Mt block = c.k.fn.get_pfnblock_migratetype(c, pfn);
   if (block != mt) kernel_warn(c, KC_DEL_FROM_FREE_LIST_TYPE, pfn, static_cast<int>(block), static_cast<int>(mt));
   del_page_from_free_list_v6_1(c, pfn, order, mt);
 }
 
-// del_page_from_free_list(), mm/page_alloc.c, v6.12.8
+// del_page_from_free_list(), mm/page_alloc.c, v6.11 (e0932b6c1f94)
 void del_page_from_free_list(Ctx& c, int pfn, int order, Mt mt) {
   __del_page_from_free_list(c, pfn, order, mt);
   account_freepages(c, -(1 << order), mt);
 }
 
-// split_large_buddy(), mm/page_alloc.c, v6.12.8 (introduced by fd919a85cd55): free each
-// pageblock-sized chunk with its own block's type.
-void split_large_buddy(Ctx& c, int pfn, int order, int fpi) {
-  Scope sc(c, "split_large_buddy", kPA612, [&] { return pfn_order(pfn, order); });
-  int end = pfn + (1 << order);
-  if (pfn & ((1 << order) - 1)) kernel_warn(c, KC_SPLIT_LARGE_BUDDY, pfn);
+// split_large_buddy(), mm/page_alloc.c, v6.11 (fd919a85cd55): "Split a multi-block free page
+// into its individual pageblocks", each freed with its own block's type. (v6.12, e98337d11bbd,
+// generalises it to any order and uses it in free_one_page().)
+void split_large_buddy(Ctx& c, int pfn, int order, int) {
+  Scope sc(c, "split_large_buddy", kPA611, [&] { return pfn_order(pfn, order); });
+  int end_pfn = pfn + (1 << order);
+  if (order <= pageblock_order(c)) kernel_warn(c, KC_SPLIT_LARGE_BUDDY, pfn);
+  if (pfn & (pageblock_nr_pages(c) - 1)) kernel_warn(c, KC_SPLIT_LARGE_BUDDY, pfn);
   // "Caller removed page from freelist, buddy info cleared!"
   if (PageBuddy(c, pfn)) kernel_warn(c, KC_SPLIT_LARGE_BUDDY, pfn);
-  if (order > pageblock_order(c)) order = pageblock_order(c);
-  do {
+  while (pfn != end_pfn) {
     Mt mt = c.k.fn.get_pfnblock_migratetype(c, pfn);
-    c.k.fn.__free_one_page(c, pfn, order, mt, fpi);
-    pfn += 1 << order;
-  } while (pfn != end);
+    c.k.fn.__free_one_page(c, pfn, pageblock_order(c), mt, FPI_NONE);
+    pfn += pageblock_nr_pages(c);
+  }
 }
 
-// find_large_buddy(), mm/page_alloc.c, v6.12.8 (fd919a85cd55): "Look for a buddy that
+// find_large_buddy(), mm/page_alloc.c, v6.11 (fd919a85cd55): "Look for a buddy that
 // straddles start_pfn".
 int find_large_buddy(Ctx& c, int start_pfn) {
   int order = 0;
@@ -282,8 +272,8 @@ int find_large_buddy(Ctx& c, int start_pfn) {
   return start_pfn;
 }
 
-// __move_freepages_block(), mm/page_alloc.c, v6.12.8: moves the buddies whose heads lie in the
-// block, then sets the block's type (f37c0f6876a8).
+// __move_freepages_block(), mm/page_alloc.c, v6.11 (f37c0f6876a8, e1f42a577f63): moves the
+// buddies whose heads lie in the block, then sets the block's type.
 int __move_freepages_block(Ctx& c, int start_pfn, Mt old_mt, Mt new_mt) {
   int end_pfn = pageblock_end_pfn(c, start_pfn);
   int pages_moved = 0;
@@ -301,11 +291,11 @@ int __move_freepages_block(Ctx& c, int start_pfn, Mt old_mt, Mt new_mt) {
   return pages_moved;
 }
 
-// move_freepages_block_isolate(), mm/page_alloc.c, v6.12.8 (fd919a85cd55): a straddling free
+// move_freepages_block_isolate(), mm/page_alloc.c, v6.11 (fd919a85cd55): a straddling free
 // buddy is taken off its list and split into pageblocks, each freed with its block's type,
 // inside the same zone->lock section that changes the type.
 bool move_freepages_block_isolate(Ctx& c, int page, Mt mt) {
-  Scope sc(c, "move_freepages_block_isolate", kPA612,
+  Scope sc(c, "move_freepages_block_isolate", kPA611,
            [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
   int start_pfn = pageblock_start_pfn(c, page);
   int end_pfn = pageblock_end_pfn(c, page);
@@ -336,17 +326,19 @@ bool move_freepages_block_isolate(Ctx& c, int page, Mt mt) {
 
 namespace {
 
-// move_freepages() + move_freepages_block(), mm/page_alloc.c, v6.1.8; 2dd482ba627d and
-// f37c0f6876a8 as in v6.12.8 (prep_move_freepages_block + __move_freepages_block). Moves every
-// free buddy whose head lies in the block; a buddy that starts in an earlier block is not seen.
+// move_freepages() + move_freepages_block(), mm/page_alloc.c, v6.1.8; 2dd482ba627d,
+// c0cd6f557b90 and f37c0f6876a8 as in v6.11 (prep_move_freepages_block, __move_freepages_block). Moves every free buddy whose head lies in the block;
+// a buddy that starts in an earlier block is not seen.
 int move_freepages_block(Ctx& c, int pfn, Mt old_mt, Mt new_mt) {
-  Scope sc(c, "move_freepages_block", c.k.has(F_MOVE_FREEPAGES_SETS_TYPE) ? kPA612 : kPA61,
+  Scope sc(c, "move_freepages_block", c.k.has(F_MOVE_FREEPAGES_SETS_TYPE) ? kPA611 : kPA61,
            [&] { return fmt::format("pfn {}, {} -> {}", pfn, mt_name(old_mt), mt_name(new_mt)); });
   int start_pfn = pageblock_start_pfn(c, pfn);
   int end_pfn = pageblock_end_pfn(c, pfn);
-  if (c.k.has(F_MOVE_FREEPAGES_RANGE_FIX)) {
+  if (c.k.has(F_BLOCK_CONVERSION_TXN)) {
     // prep_move_freepages_block(): "don't touch ranges that straddle into other zones"
     if (!zone_spans_pfn(c, start_pfn) || !zone_spans_pfn(c, end_pfn - 1)) return -1;
+  } else if (c.k.has(F_MOVE_FREEPAGES_RANGE_FIX)) {
+    if (!zone_spans_pfn(c, start_pfn) || !zone_spans_pfn(c, end_pfn - 1)) return 0;
   } else {
     // "Do not cross zone boundaries"
     if (!zone_spans_pfn(c, start_pfn)) start_pfn = pfn;
@@ -368,10 +360,10 @@ int move_freepages_block(Ctx& c, int pfn, Mt old_mt, Mt new_mt) {
   return pages_moved;
 }
 
-// __isolate_free_page(), mm/page_alloc.c, v6.1.8; e0932b6c1f94 as in v6.12.8. The watermark
+// __isolate_free_page(), mm/page_alloc.c, v6.1.8; e0932b6c1f94 as in v6.11. The watermark
 // check for non-isolated blocks is taken to pass (a small zone has no watermarks to speak of).
 int __isolate_free_page(Ctx& c, int pfn, int order) {
-  Scope sc(c, "__isolate_free_page", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA612 : kPA61,
+  Scope sc(c, "__isolate_free_page", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA611 : kPA61,
            [&] { return pfn_order(pfn, order); });
   Mt mt = c.k.fn.get_pfnblock_migratetype(c, pfn);
   if (!c.k.has(F_ACCOUNT_FREEPAGES) && !is_migrate_isolate(mt)) __mod_zone_freepage_state(c, -(1 << order), mt);
@@ -387,7 +379,7 @@ int __isolate_free_page(Ctx& c, int pfn, int order) {
   return 1 << order;
 }
 
-// __putback_isolated_page(), mm/page_alloc.c, v6.1.8 (same in v6.12.8): back to the tail.
+// __putback_isolated_page(), mm/page_alloc.c, v6.1.8 (same in v6.11): back to the tail.
 void __putback_isolated_page(Ctx& c, int pfn, int order, Mt mt) {
   c.k.fn.__free_one_page(c, pfn, order, mt, FPI_TO_TAIL);
 }
@@ -457,7 +449,7 @@ bool pages_allocated(Ctx& c, int pfn, int order) {
 
 // __free_pages() -> __free_pages_ok(), mm/page_alloc.c, v6.1.8: the migratetype is read
 // without the lock and re-read under it only if the zone has isolated blocks. From
-// 55612e80e722 (v6.10) free_one_page() reads it under zone->lock (v6.12.8 shape).
+// 55612e80e722 (v6.10) free_one_page() reads it under zone->lock (v6.11).
 enum FreePc : uint8_t { FREE_ENTRY = 0, FREE_LOCKED = 1 };
 enum FreeLoc : uint8_t { F_PFN, F_ORDER, F_MT };
 Flow run_free_pages(Ctx& c) {
@@ -485,7 +477,7 @@ Flow run_free_pages(Ctx& c) {
       }
       Mt mt = static_cast<Mt>(c.loc(F_MT));
       if (c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) {
-        Scope sc(c, "free_one_page", kPA612, [&] { return pfn_order(pfn, order); });
+        Scope sc(c, "free_one_page", kPA611, [&] { return pfn_order(pfn, order); });
         mt = c.k.fn.get_pfnblock_migratetype(c, pfn);
         c.set_owner(pfn, 1 << order, OWNER_NONE);
         for (int p = pfn; p < pfn + (1 << order); ++p) c.set_page_flags(p, 0);

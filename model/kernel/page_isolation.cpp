@@ -9,13 +9,13 @@ namespace pagecheck::model {
 
 namespace {
 constexpr const char* kPI61 = "mm/page_isolation.c, v6.1.8";
-constexpr const char* kPI612 = "mm/page_isolation.c, v6.12.8";
+constexpr const char* kPI611 = "mm/page_isolation.c, v6.11 (v6.10 bodies)";
 
 void take_zone_lock(Ctx& c) {
   if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
 }
 
-// has_unmovable_pages(), mm/page_isolation.c, v6.1.8 (same in v6.12.8). Compound pages are not
+// has_unmovable_pages(), mm/page_isolation.c, v6.1.8 (same in v6.11). Compound pages are not
 // modelled (no allocation here is __GFP_COMP), nor ZONE_MOVABLE or MEMORY_OFFLINE skips.
 bool has_unmovable_pages(Ctx& c, int start_pfn, int end_pfn, Mt mt) {
   if (is_migrate_cma(c.k.fn.get_pfnblock_migratetype(c, start_pfn))) return !is_migrate_cma(mt);
@@ -32,9 +32,9 @@ bool has_unmovable_pages(Ctx& c, int start_pfn, int end_pfn, Mt mt) {
   return false;
 }
 
-// set_migratetype_isolate(), mm/page_isolation.c, v6.1.8; f37c0f6876a8 (the type is set inside
-// move_freepages_block(), which fails on a block crossing the zone) and e0932b6c1f94 (no
-// caller accounting) where they are on.
+// set_migratetype_isolate(), mm/page_isolation.c, v6.1.8; with c0cd6f557b90 (move the free
+// pages first, refuse a block crossing the zone, then retype), f37c0f6876a8 (the move retypes)
+// and e0932b6c1f94 (no caller accounting) where they are on.
 int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
   Scope sc(c, "set_migratetype_isolate", kPI61, [&] { return fmt::format("pfn {}", page); });
   take_zone_lock(c);
@@ -49,19 +49,21 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
   if (!c.k.fn.has_unmovable_pages(c, check_start, check_end, mt)) {
     Mt block_mt = c.k.fn.get_pfnblock_migratetype(c, page);
     int nr_pages;
-    if (c.k.has(F_MOVE_FREEPAGES_SETS_TYPE)) {
+    if (c.k.has(F_BLOCK_CONVERSION_TXN)) {
       nr_pages = c.k.fn.move_freepages_block(c, page, block_mt, Mt::ISOLATE);
-      if (nr_pages == -1) {
+      if (nr_pages == -1) {  // "Block spans zone boundaries?"
         c.spin_unlock(LOCK_ZONE);
         sc.result("-EBUSY");
         return -kEBUSY;
       }
+      if (!c.k.has(F_ACCOUNT_FREEPAGES)) __mod_zone_freepage_state(c, -nr_pages, block_mt);
+      if (!c.k.has(F_MOVE_FREEPAGES_SETS_TYPE)) c.k.fn.set_pageblock_migratetype(c, page, Mt::ISOLATE);
     } else {
       c.k.fn.set_pageblock_migratetype(c, page, Mt::ISOLATE);
       nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, Mt::ISOLATE);
+      __mod_zone_freepage_state(c, -nr_pages, block_mt);
     }
     c.mod_counter(Counter::nr_isolate_pageblock, 1);
-    if (!c.k.has(F_ACCOUNT_FREEPAGES)) __mod_zone_freepage_state(c, -nr_pages, block_mt);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -72,8 +74,8 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
   return -kEBUSY;
 }
 
-// unset_migratetype_isolate(), mm/page_isolation.c, v6.1.8; f37c0f6876a8 and e0932b6c1f94
-// where they are on.
+// unset_migratetype_isolate(), mm/page_isolation.c, v6.1.8; c0cd6f557b90, f37c0f6876a8 and
+// e0932b6c1f94 where they are on.
 void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
   Scope sc(c, "unset_migratetype_isolate", kPI61, [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
   take_zone_lock(c);
@@ -95,14 +97,11 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     }
   }
   if (!isolated_page) {
-    if (c.k.has(F_MOVE_FREEPAGES_SETS_TYPE)) {
-      int nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, mt);
-      if (!c.k.has(F_ACCOUNT_FREEPAGES)) __mod_zone_freepage_state(c, nr_pages, mt);
-    } else {
-      int nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, mt);
-      __mod_zone_freepage_state(c, nr_pages, mt);
-      c.k.fn.set_pageblock_migratetype(c, page, mt);
-    }
+    int nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, mt);
+    // "Isolating this block already succeeded, so this should not fail on zone boundaries."
+    if (nr_pages == -1) kernel_warn(c, KC_UNSET_ISOLATE_MOVE, page);
+    if (!c.k.has(F_ACCOUNT_FREEPAGES)) __mod_zone_freepage_state(c, nr_pages, mt);
+    if (!c.k.has(F_MOVE_FREEPAGES_SETS_TYPE)) c.k.fn.set_pageblock_migratetype(c, page, mt);
   } else {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
@@ -211,7 +210,7 @@ std::string describe_range(const Ctx& c) {
   return fmt::format("start={}, end={}, {}", c.loc(0), c.loc(1), mt_name(static_cast<Mt>(c.loc(2))));
 }
 
-// start_isolate_page_range(), mm/page_isolation.c, v6.1.8 (unchanged in v6.12.8): the first
+// start_isolate_page_range(), mm/page_isolation.c, v6.1.8 (unchanged in v6.11): the first
 // block, then the last block, then the ones in between, each in its own zone->lock section.
 Flow run_start_isolate_page_range(Ctx& c) {
   const int pb = pageblock_nr_pages(c);
@@ -272,7 +271,7 @@ const ProcDef kStartIsolatePageRange{"start_isolate_page_range", kPI61, S_N, run
 enum UndoLoc : uint8_t { U_START, U_END, U_MT, U_PFN, U_IEND, U_N };
 enum UndoPc : uint8_t { U_ENTRY = 0, U_LOOP, U_UNSET };
 
-// undo_isolate_page_range(), mm/page_isolation.c, v6.12.8 (same loop in v6.1.8): every block
+// undo_isolate_page_range(), mm/page_isolation.c, v6.11 (same loop in v6.1.8): every block
 // still isolated goes back to the given type; the check of each block is an unlocked read.
 Flow run_undo_isolate_page_range(Ctx& c) {
   for (;;) {
@@ -314,10 +313,10 @@ const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range", kPI61, U_N, run_u
 // ---- v6.10 replacements (fd919a85cd55) --------------------------------------------------------
 namespace hygiene {
 
-// set_migratetype_isolate(), mm/page_isolation.c, v6.12.8 (fd919a85cd55): isolation and the
+// set_migratetype_isolate(), mm/page_isolation.c, v6.11 (fd919a85cd55): isolation and the
 // split of a straddling free buddy in one zone->lock section.
 int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
-  Scope sc(c, "set_migratetype_isolate", kPI612, [&] { return fmt::format("pfn {}", page); });
+  Scope sc(c, "set_migratetype_isolate", kPI611, [&] { return fmt::format("pfn {}", page); });
   take_zone_lock(c);
   if (is_migrate_isolate_page(c, page)) {
     c.spin_unlock(LOCK_ZONE);
@@ -343,9 +342,9 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
   return -kEBUSY;
 }
 
-// unset_migratetype_isolate(), mm/page_isolation.c, v6.12.8 (fd919a85cd55)
+// unset_migratetype_isolate(), mm/page_isolation.c, v6.11 (fd919a85cd55)
 void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
-  Scope sc(c, "unset_migratetype_isolate", kPI612, [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
+  Scope sc(c, "unset_migratetype_isolate", kPI611, [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
   take_zone_lock(c);
   if (!is_migrate_isolate_page(c, page)) {
     c.spin_unlock(LOCK_ZONE);
@@ -376,7 +375,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
 }
 
 namespace {
-// isolate_single_pageblock(), mm/page_isolation.c, v6.12.8 (fd919a85cd55): straddling free
+// isolate_single_pageblock(), mm/page_isolation.c, v6.11 (fd919a85cd55): straddling free
 // buddies were split when the block was isolated, so the scan only skips over free pages and
 // warns if one still crosses the boundary.
 Flow run_isp_v6_10(Ctx& c) {
@@ -422,7 +421,7 @@ Flow run_isp_v6_10(Ctx& c) {
 }
 }  // namespace
 
-const ProcDef isolate_single_pageblock{"isolate_single_pageblock", kPI612, I_N, run_isp_v6_10, describe_isp,
+const ProcDef isolate_single_pageblock{"isolate_single_pageblock", kPI611, I_N, run_isp_v6_10, describe_isp,
                                        RetKind::Errno};
 
 }  // namespace hygiene

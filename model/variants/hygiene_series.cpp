@@ -1,6 +1,7 @@
 // The v6.10 "freelist migratetype hygiene" series (Johannes Weiner, V4 of 20 March 2024, merged
 // for v6.10), as far as the model's functions are concerned. Each commit sets the switch of
-// the branch it adds and installs the functions it introduces or rewrites.
+// the branch it adds and installs the functions it introduces or rewrites. "requires" follows
+// the series order where a later patch's code is written against an earlier one's.
 #include "model/variants/variants.hpp"
 
 namespace pagecheck::model {
@@ -15,21 +16,28 @@ void register_hygiene_series(std::vector<Commit>& v) {
                {},
                [](Kernel& k) { k.features |= F_MERGE_FIXES_BLOCK_TYPE; }});
   v.push_back({"2dd482ba627d", "mm: page_alloc: fix move_freepages_block() range error", "v6.10",
-               "move_freepages_block() refuses (-1) a block that crosses the zone instead of moving part of it",
+               "move_freepages_block() refuses (moves nothing from) a block that starts outside the zone instead "
+               "of moving the part from the pivot page on",
                {},
                [](Kernel& k) { k.features |= F_MOVE_FREEPAGES_RANGE_FIX; }});
+  v.push_back({"c0cd6f557b90", "mm: page_alloc: fix freelist movement during block conversion", "v6.10",
+               "block conversion moves the free pages first and retypes only if that worked; "
+               "move_freepages_block() fails (-1) on a block crossing the zone and set_migratetype_isolate() "
+               "returns -EBUSY for it (its fallback/highatomic hunks: with the full allocator model)",
+               {"2dd482ba627d"},
+               [](Kernel& k) { k.features |= F_BLOCK_CONVERSION_TXN; }});
   v.push_back({"55612e80e722", "mm: page_alloc: close migratetype race between freeing and stealing", "v6.10",
                "free_one_page() reads the pageblock type under zone->lock, not before taking it",
                {},
                [](Kernel& k) { k.features |= F_FREE_MT_UNDER_ZONE_LOCK; }});
   v.push_back({"f37c0f6876a8", "mm: page_alloc: set migratetype inside move_freepages()", "v6.10",
                "move_freepages_block(zone, page, old_mt, new_mt) sets the block type after moving",
-               {},
+               {"c0cd6f557b90"},
                [](Kernel& k) { k.features |= F_MOVE_FREEPAGES_SETS_TYPE; }});
   v.push_back({"fd919a85cd55", "mm: page_isolation: prepare for hygienic freelists", "v6.10",
                "set_migratetype_isolate() splits a straddling free buddy in the same zone->lock section "
                "(move_freepages_block_isolate, split_large_buddy); split_free_page() is gone",
-               {"f37c0f6876a8"},
+               {"c0cd6f557b90", "f37c0f6876a8"},
                [](Kernel& k) {
                  k.features |= F_ISOLATE_SPLITS_UNDER_LOCK;
                  k.fn.move_freepages_block_isolate = hygiene::move_freepages_block_isolate;
@@ -42,7 +50,7 @@ void register_hygiene_series(std::vector<Commit>& v) {
   v.push_back({"e0932b6c1f94", "mm: page_alloc: consolidate free page accounting", "v6.10",
                "account_freepages() at every list insertion and removal; VM_WARN \"page type is %lu, "
                "passed migratetype is %d\" in __add_to_free_list, move_to_free_list, __del_page_from_free_list",
-               {},
+               {"c0cd6f557b90"},
                [](Kernel& k) {
                  k.features |= F_ACCOUNT_FREEPAGES;
                  k.fn.__add_to_free_list = hygiene::__add_to_free_list;

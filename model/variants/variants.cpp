@@ -27,22 +27,26 @@ const std::vector<Commit>& commits() {
 }
 
 namespace {
-constexpr std::string_view kHygieneNoIsolation[] = {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d",
-                                                    "55612e80e722", "f37c0f6876a8", "e0932b6c1f94"};
+// The September 2023 posting (V2, 6 patches) by the mainline commits its patches became: 1/6
+// 17edeb5d3f76, 2/6 e6cf9e1c4cde, 4/6 2dd482ba627d, 5/6 c0cd6f557b90, 6/6 e0932b6c1f94. It had
+// neither 55612e80e722, f37c0f6876a8 nor fd919a85cd55 (added in V3/V4).
+constexpr std::string_view kHygieneV2[] = {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "c0cd6f557b90",
+                                           "e0932b6c1f94"};
 }
 
 const std::vector<VariantDef>& variants() {
   static const std::vector<VariantDef> v = {
       {"v6.6", "the kernel before the freelist hygiene series", "pre-hygiene", {}},
       {"hygiene-v2",
-       "the September 2023 posting of the hygiene series (V2): list-type checks and consolidated "
-       "accounting, but the old isolation code with split_free_page()",
+       "the September 2023 posting of the hygiene series (V2), by the mainline commits its patches "
+       "became: list-type checks and consolidated accounting, but the old isolation code with "
+       "split_free_page()",
        "pre-hygiene",
-       {std::begin(kHygieneNoIsolation), std::end(kHygieneNoIsolation)}},
+       {std::begin(kHygieneV2), std::end(kHygieneV2)}},
       {"v6.10", "the hygiene series as merged, with fd919a85cd55 (isolation splits under zone->lock)",
        "pre-hygiene",
-       {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "55612e80e722", "f37c0f6876a8", "fd919a85cd55",
-        "e0932b6c1f94"}},
+       {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "c0cd6f557b90", "55612e80e722", "f37c0f6876a8",
+        "fd919a85cd55", "e0932b6c1f94"}},
   };
   return v;
 }

@@ -1,0 +1,48 @@
+// Variant specs: commit stacks, --apply and --revert.
+#include <doctest/doctest.h>
+
+#include "model/variants/variants.hpp"
+
+using namespace pagecheck;
+using namespace pagecheck::model;
+
+TEST_CASE("variants resolve to their commit stacks") {
+  auto v = resolve_variant("v6.10");
+  CHECK(v.spec == "v6.10");
+  CHECK(v.kernel.has(F_ISOLATE_SPLITS_UNDER_LOCK));
+  CHECK(v.kernel.has(F_ACCOUNT_FREEPAGES));
+  auto h = resolve_variant("hygiene-v2");
+  CHECK(!h.kernel.has(F_ISOLATE_SPLITS_UNDER_LOCK));
+  CHECK(h.kernel.has(F_ACCOUNT_FREEPAGES));
+  bool has_split = h.kernel.fn.split_free_page != nullptr;
+  CHECK(has_split);
+  auto o = resolve_variant("v6.6");
+  CHECK(o.stack.empty());
+  CHECK(!o.kernel.has(F_ACCOUNT_FREEPAGES));
+}
+
+TEST_CASE("reverting and applying commits") {
+  auto r = resolve_variant("v6.10 -fd919a85cd55");
+  CHECK(r.spec == "v6.10 -fd919a85cd55");
+  CHECK(!r.kernel.has(F_ISOLATE_SPLITS_UNDER_LOCK));
+  auto r2 = resolve_variant("v6.10", {}, {"fd919a8"});  // a unique prefix
+  CHECK(r2.spec == "v6.10 -fd919a85cd55");
+  auto a = resolve_variant("hygiene-v2", {"f37c0f6876a8", "fd919a85cd55"});
+  CHECK(a.spec == "hygiene-v2 +f37c0f6876a8 +fd919a85cd55");
+  CHECK(a.kernel.has(F_ISOLATE_SPLITS_UNDER_LOCK));
+  // fd919a85cd55 alone does not fit on hygiene-v2: it was written on top of f37c0f6876a8.
+  CHECK_THROWS_WITH_AS(resolve_variant("hygiene-v2 +fd919a85cd55"), doctest::Contains("f37c0f6876a8"), InputError);
+}
+
+TEST_CASE("bad variant specs are refused with a reason") {
+  CHECK_THROWS_WITH_AS(resolve_variant("v9.99"), doctest::Contains("unknown variant 'v9.99'"), InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 -deadbeef00"), doctest::Contains("unknown commit"), InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.6 -fd919a85cd55"), doctest::Contains("not in v6.6's stack"), InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 +fd919a85cd55"), doctest::Contains("already has it"), InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 fd919a85cd55"), doctest::Contains("must be +COMMIT or -COMMIT"),
+                       InputError);
+  // fd919a85cd55 was written on top of f37c0f6876a8.
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 -f37c0f6876a8"), doctest::Contains("written on top of f37c0f6876a8"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant(""), doctest::Contains("empty variant spec"), InputError);
+}
