@@ -23,9 +23,9 @@ struct Bounds {
 
 struct Stats {
   long initial_states = 0;
-  long states = 0;       // distinct states stored
-  long transitions = 0;  // steps executed (successors generated)
-  long max_depth = 0;    // deepest BFS level reached
+  long states = 0;          // distinct states stored
+  long transitions = 0;     // steps executed (successors generated)
+  long max_depth = 0;       // deepest BFS level reached
   long complete_depth = 0;  // deepest level explored completely
   double seconds = 0;
   long memory_bytes = 0;  // what the state store and queues held at their peak
@@ -42,8 +42,8 @@ struct Result {
   Verdict verdict = Verdict::Holds;
   Stats stats;
   std::optional<model::Violation> violation;
-  int initial_index = -1;       // which initial state the counterexample starts from
-  std::vector<PathStep> path;   // the counterexample's steps
+  int initial_index = -1;         // which initial state the counterexample starts from
+  std::vector<PathStep> path;     // the counterexample's steps
   std::string incomplete_reason;  // what bound stopped the search
 };
 

@@ -81,8 +81,8 @@ Result Explorer::check(const Bounds& b) {
 
   auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
   auto memory = [&] {
-    return static_cast<long>(table.bytes() + recs.capacity() * sizeof(Rec) + cur.capacity() + next.capacity() +
-                             (cur_idx.capacity() + next_idx.capacity()) * sizeof(uint32_t));
+    return static_cast<long>(table.bytes() + recs.capacity() * sizeof(Rec) + cur.capacity() +
+                             next.capacity() + (cur_idx.capacity() + next_idx.capacity()) * sizeof(uint32_t));
   };
   auto finish_stats = [&] {
     res.stats.states = static_cast<long>(recs.size());
@@ -153,7 +153,8 @@ Result Explorer::check(const Bounds& b) {
                 PathStep st{cpu, outcome};
                 return violation_at(idx, &st, *raised);
               }
-              auto [nidx, fresh] = table.insert(model::hash_state(nx.bytes()), static_cast<uint32_t>(recs.size()));
+              auto [nidx, fresh] =
+                  table.insert(model::hash_state(nx.bytes()), static_cast<uint32_t>(recs.size()));
               if (!fresh) return;
               recs.push_back({idx, static_cast<uint8_t>(cpu), static_cast<uint8_t>(outcome)});
               admit(nidx, nx);
@@ -175,13 +176,14 @@ Result Explorer::check(const Bounds& b) {
       }
       if ((k & 1023) == 0) {
         double t = elapsed();
-        if (b.time_limit > 0 && t > b.time_limit) incomplete(fmt::format("--time-limit {}s reached", b.time_limit));
+        if (b.time_limit > 0 && t > b.time_limit)
+          incomplete(fmt::format("--time-limit {}s reached", b.time_limit));
         long mem = memory();
         res.stats.memory_bytes = std::max(res.stats.memory_bytes, mem);
         if (b.memory_limit_mb > 0 && mem > b.memory_limit_mb * (1L << 20))
           incomplete(fmt::format("--memory-limit {} MB reached", b.memory_limit_mb));
-        progress.tick(t, depth, static_cast<long>(recs.size()), static_cast<long>(cur_idx.size() - k + next_idx.size()),
-                      res.stats.transitions, mem);
+        progress.tick(t, depth, static_cast<long>(recs.size()),
+                      static_cast<long>(cur_idx.size() - k + next_idx.size()), res.stats.transitions, mem);
       }
       if (b.max_states >= 0 && static_cast<long>(recs.size()) > b.max_states)
         incomplete(fmt::format("--max-states {} reached", b.max_states));

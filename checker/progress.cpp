@@ -10,7 +10,8 @@ namespace pagecheck::checker {
 Progress::Progress(bool enabled)
     : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), interval_(tty_ ? 0.5 : 10.0) {}
 
-void Progress::tick(double seconds, long depth, long states, long queued, long transitions, long memory_bytes) {
+void Progress::tick(double seconds, long depth, long states, long queued, long transitions,
+                    long memory_bytes) {
   if (!enabled_ || seconds < next_) return;
   next_ = seconds + interval_;
   std::string line = fmt::format(
@@ -28,8 +29,8 @@ void Progress::tick(double seconds, long depth, long states, long queued, long t
 void Progress::finish(const Stats& s) {
   if (!printed_) return;
   if (tty_) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "progress: done after %.1fs: %ld distinct states, %ld transitions, depth %ld\n", s.seconds,
-               s.states, s.transitions, s.max_depth);
+  std::fprintf(stderr, "progress: done after %.1fs: %ld distinct states, %ld transitions, depth %ld\n",
+               s.seconds, s.states, s.transitions, s.max_depth);
 }
 
 }  // namespace pagecheck::checker

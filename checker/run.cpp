@@ -6,15 +6,18 @@
 
 namespace pagecheck::checker {
 
-std::string default_variant() { return std::string(model::variants().back().name); }
+std::string default_variant() {
+  return std::string(model::variants().back().name);
+}
 
 CheckOutcome run_check(const CheckRequest& req) {
   CheckOutcome out;
   out.scenario = model::load_scenario_file(model::resolve_scenario(req.scenario));
-  out.variant = model::resolve_variant(req.variant.empty() ? default_variant() : req.variant, req.apply, req.revert);
+  out.variant =
+      model::resolve_variant(req.variant.empty() ? default_variant() : req.variant, req.apply, req.revert);
   const auto& names = req.properties.empty() ? out.scenario.properties : req.properties;
-  props::PropertySet props =
-      props::select(names, out.variant.kernel, req.properties.empty() ? out.scenario.file + ": [check] " : "");
+  props::PropertySet props = props::select(names, out.variant.kernel,
+                                           req.properties.empty() ? out.scenario.file + ": [check] " : "");
   for (const auto* p : props.all()) out.properties.emplace_back(p->name);
 
   model::Layout layout(out.scenario.geo);
@@ -27,8 +30,8 @@ CheckOutcome run_check(const CheckRequest& req) {
     traces::TraceMeta meta{out.scenario.name, out.scenario.file, out.scenario.summary, out.variant.spec, {}};
     for (const auto* c : out.variant.stack)
       meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-    out.trace = traces::build_trace(ts, initial_copy[static_cast<size_t>(out.result.initial_index)], out.result,
-                                    props, meta);
+    out.trace = traces::build_trace(ts, initial_copy[static_cast<size_t>(out.result.initial_index)],
+                                    out.result, props, meta);
   }
   return out;
 }

@@ -45,7 +45,8 @@ struct Event {
   std::string detail;
   Delta delta{};
 
-  static Event make(EventKind k, int depth, std::string text = {}, std::string cite = {}, std::string detail = {}) {
+  static Event make(EventKind k, int depth, std::string text = {}, std::string cite = {},
+                    std::string detail = {}) {
     Event e;
     e.kind = k;
     e.depth = depth;

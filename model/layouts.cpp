@@ -23,7 +23,8 @@ State build_state(const TransitionSystem& ts, const MemoryLayout& ml) {
   for (int pb = 0; pb < L.nr_pb; ++pb) {
     Mt mt = ml.pageblock_mt.at(static_cast<size_t>(pb));
     s.set_pb_bits(pb, static_cast<uint8_t>(mt));
-    if (mt == Mt::ISOLATE) s.set_counter(Counter::nr_isolate_pageblock, s.counter(Counter::nr_isolate_pageblock) + 1);
+    if (mt == Mt::ISOLATE)
+      s.set_counter(Counter::nr_isolate_pageblock, s.counter(Counter::nr_isolate_pageblock) + 1);
     if (mt == Mt::HIGHATOMIC)
       s.set_counter(Counter::nr_reserved_highatomic,
                     s.counter(Counter::nr_reserved_highatomic) + g.pageblock_nr_pages());
@@ -129,7 +130,8 @@ long for_each_layout(const Scenario& sc, const std::function<void(const MemoryLa
   std::vector<FreeBuddy> buddies;
   for (long ti = 0; ti < total_types; ++ti) {
     long x = ti;
-    for (int i = 0; i < nb; ++i, x /= static_cast<long>(k)) pbt[static_cast<size_t>(i)] = types[static_cast<size_t>(x % static_cast<long>(k))];
+    for (int i = 0; i < nb; ++i, x /= static_cast<long>(k))
+      pbt[static_cast<size_t>(i)] = types[static_cast<size_t>(x % static_cast<long>(k))];
     for (long mask = 0; mask < (1L << np); ++mask) {
       bool ok = true;
       for (int p = 0; p < np; ++p) {
@@ -174,14 +176,16 @@ std::vector<State> initial_states(const TransitionSystem& ts, const Scenario& sc
     return v;
   }
   if (sc.geo.nr_pages() > 20)
-    throw InputError(fmt::format("{}: layouts = \"all\" enumerates 2^pages free sets; {} pages is too many "
-                                 "(at most 20)",
-                                 sc.file, sc.geo.nr_pages()));
+    throw InputError(
+        fmt::format("{}: layouts = \"all\" enumerates 2^pages free sets; {} pages is too many "
+                    "(at most 20)",
+                    sc.file, sc.geo.nr_pages()));
   for_each_layout(sc, [&](const MemoryLayout& ml) {
     if (static_cast<long>(v.size()) >= limit)
-      throw InputError(fmt::format("{}: layouts = \"all\" gives more than {} layouts; restrict "
-                                   "initial.migratetypes or the geometry",
-                                   sc.file, limit));
+      throw InputError(
+          fmt::format("{}: layouts = \"all\" gives more than {} layouts; restrict "
+                      "initial.migratetypes or the geometry",
+                      sc.file, limit));
     v.push_back(build_state(ts, ml));
   });
   return v;

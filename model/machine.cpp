@@ -64,7 +64,8 @@ int Ctx::choose(int n, const char* what) {
     arity_->push_back(n);
   }
   ++choice_pos_;
-  if (recording()) rec_->event(Event::make(EventKind::Choice, call_depth(), fmt::format("{} -> {}", what, v)));
+  if (recording())
+    rec_->event(Event::make(EventKind::Choice, call_depth(), fmt::format("{} -> {}", what, v)));
   return v;
 }
 
@@ -119,8 +120,8 @@ void Ctx::clear_buddy(int pfn) {
 
 void Ctx::list_add(int list, int pfn) {
   if (s.list_of(pfn) != NIL)
-    throw ModelError(fmt::format("pfn {} added to {} while on {}", pfn, list_name(L, list),
-                                 list_name(L, s.list_of(pfn))));
+    throw ModelError(
+        fmt::format("pfn {} added to {} while on {}", pfn, list_name(L, list), list_name(L, s.list_of(pfn))));
   s.set_next(pfn, s.head(list));
   s.set_head(list, static_cast<uint8_t>(pfn));
   s.set_list_of(pfn, static_cast<uint8_t>(list));
@@ -129,8 +130,8 @@ void Ctx::list_add(int list, int pfn) {
 
 void Ctx::list_add_tail(int list, int pfn) {
   if (s.list_of(pfn) != NIL)
-    throw ModelError(fmt::format("pfn {} added to {} while on {}", pfn, list_name(L, list),
-                                 list_name(L, s.list_of(pfn))));
+    throw ModelError(
+        fmt::format("pfn {} added to {} while on {}", pfn, list_name(L, list), list_name(L, s.list_of(pfn))));
   int tail = s.list_tail(list);
   if (tail < 0)
     s.set_head(list, static_cast<uint8_t>(pfn));
@@ -199,12 +200,14 @@ void Ctx::note(std::string text) {
 }
 
 void Ctx::enter(std::string call, const char* cite, int at_depth) {
-  if (rec_) rec_->event(Event::make(EventKind::Enter, at_depth < 0 ? call_depth() : at_depth, std::move(call), cite));
+  if (rec_)
+    rec_->event(Event::make(EventKind::Enter, at_depth < 0 ? call_depth() : at_depth, std::move(call), cite));
 }
 
 void Ctx::leave(const char* name, std::string result, int at_depth) {
   if (rec_)
-    rec_->event(Event::make(EventKind::Leave, at_depth < 0 ? call_depth() : at_depth, name, {}, std::move(result)));
+    rec_->event(
+        Event::make(EventKind::Leave, at_depth < 0 ? call_depth() : at_depth, name, {}, std::move(result)));
 }
 
 }  // namespace pagecheck::model

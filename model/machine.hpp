@@ -60,8 +60,8 @@ struct Violation {
 
 // Observations the model reports to the properties that listen.
 enum class Obs : uint8_t {
-  AllocFromBuddy,  // pfn, order: rmqueue handed out pages it took off a buddy list
-  KernelCheck,     // check id (see properties), pfn, a, b: a kernel VM_WARN/VM_BUG_ON fired
+  AllocFromBuddy,    // pfn, order: rmqueue handed out pages it took off a buddy list
+  KernelCheck,       // check id (see properties), pfn, a, b: a kernel VM_WARN/VM_BUG_ON fired
   FreeNotAllocated,  // pfn, order: a free of pages the caller does not own
 };
 
@@ -82,11 +82,11 @@ class Observer {
 
 // One CPU's operation, resolved: the entry procedure and its arguments.
 struct Op {
-  int def = -1;                 // index in op_registry()
-  int proc = 0;                 // ProcId of the entry procedure
+  int def = -1;  // index in op_registry()
+  int proc = 0;  // ProcId of the entry procedure
   std::array<uint8_t, 8> args{};
   uint8_t nargs = 0;
-  std::string text;             // as written in the scenario, for traces
+  std::string text;  // as written in the scenario, for traces
 };
 
 using Program = std::vector<Op>;  // a CPU's operations in order
@@ -157,11 +157,11 @@ class Ctx {
   }
 
   // --- recorded primitive writes ----------------------------------------------------------
-  void set_buddy(int pfn, int order);   // set_buddy_order(): private = order, PageBuddy
-  void clear_buddy(int pfn);            // __ClearPageBuddy() + set_page_private(0)
-  void list_add(int list, int pfn);     // at head
+  void set_buddy(int pfn, int order);  // set_buddy_order(): private = order, PageBuddy
+  void clear_buddy(int pfn);           // __ClearPageBuddy() + set_page_private(0)
+  void list_add(int list, int pfn);    // at head
   void list_add_tail(int list, int pfn);
-  void list_del(int pfn);               // from whatever list the page is on
+  void list_del(int pfn);  // from whatever list the page is on
   void set_pb_bits(int pb, uint8_t bits);
   void mod_counter(int idx, int delta);
   void mod_counter(Counter c, int delta) { mod_counter(static_cast<int>(c), delta); }

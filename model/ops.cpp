@@ -29,8 +29,7 @@ std::string check_isolate(const Geometry& g, const std::vector<int>& a) {
 
 std::string check_free(const Geometry& g, const std::vector<int>& a) {
   int pfn = a[0], order = a[1];
-  if (pfn & ((1 << order) - 1))
-    return fmt::format("pfn {} is not aligned to order {}", pfn, order);
+  if (pfn & ((1 << order) - 1)) return fmt::format("pfn {} is not aligned to order {}", pfn, order);
   if (pfn + (1 << order) > g.nr_pages())
     return fmt::format("pfn {} order {} reaches beyond the zone (pfn {})", pfn, order, g.nr_pages());
   return {};
@@ -43,11 +42,12 @@ std::vector<OpDef> make_registry() {
                P_alloc_pages,
                {{"order", ParamKind::Order, 0, "allocation order"},
                 {"migratetype", ParamKind::Migratetype, 1, "gfp_migratetype() of the request"}}});
-  r.push_back({"free_pages", "free pages this CPU or the layout owns: __free_pages",
-               P_free_pages,
-               {{"pfn", ParamKind::Pfn, -1, "first pfn"},
-                {"order", ParamKind::Order, 0, "order of the allocation"}},
-               check_free});
+  r.push_back(
+      {"free_pages",
+       "free pages this CPU or the layout owns: __free_pages",
+       P_free_pages,
+       {{"pfn", ParamKind::Pfn, -1, "first pfn"}, {"order", ParamKind::Order, 0, "order of the allocation"}},
+       check_free});
   r.push_back({"isolate_range",
                "start_isolate_page_range(start, end, migratetype): isolate the pageblocks of a range",
                P_start_isolate_page_range,
@@ -116,14 +116,14 @@ Op parse_op(std::string_view text, const Geometry& geo) {
     body = comma == std::string_view::npos ? std::string_view() : body.substr(comma + 1);
     size_t eq = item.find('=');
     if (eq == std::string_view::npos)
-      throw InputError(fmt::format("operation '{}': argument '{}' must be KEY=VALUE; expected {}",
-                                   text, item, expected_form(*d)));
+      throw InputError(fmt::format("operation '{}': argument '{}' must be KEY=VALUE; expected {}", text, item,
+                                   expected_form(*d)));
     std::string_view key = trim(item.substr(0, eq)), val = trim(item.substr(eq + 1));
     size_t i = 0;
     while (i < d->params.size() && key != d->params[i].name) ++i;
     if (i == d->params.size())
-      throw InputError(fmt::format("operation '{}': unknown argument '{}'; expected {}", text, key,
-                                   expected_form(*d)));
+      throw InputError(
+          fmt::format("operation '{}': unknown argument '{}'; expected {}", text, key, expected_form(*d)));
     if (seen[i]) throw InputError(fmt::format("operation '{}': argument '{}' given twice", text, key));
     seen[i] = true;
     const ParamDef& p = d->params[i];
@@ -131,21 +131,21 @@ Op parse_op(std::string_view text, const Geometry& geo) {
       auto mt = parse_mt(val);
       if (!mt || *mt == Mt::ISOLATE)
         throw InputError(fmt::format(
-            "operation '{}': {} must be UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC or CMA, got '{}'",
-            text, key, val));
+            "operation '{}': {} must be UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC or CMA, got '{}'", text,
+            key, val));
       vals[i] = static_cast<int>(*mt);
     } else {
       int v = 0;
       auto [ptr, ec] = std::from_chars(val.data(), val.data() + val.size(), v);
       if (ec != std::errc() || ptr != val.data() + val.size() || v < 0)
-        throw InputError(fmt::format("operation '{}': {} must be a non-negative integer, got '{}'",
-                                     text, key, val));
+        throw InputError(
+            fmt::format("operation '{}': {} must be a non-negative integer, got '{}'", text, key, val));
       if (p.kind == ParamKind::Order && v > geo.max_order)
-        throw InputError(fmt::format("operation '{}': {}={} exceeds MAX_PAGE_ORDER ({})", text, key,
-                                     v, geo.max_order));
+        throw InputError(
+            fmt::format("operation '{}': {}={} exceeds MAX_PAGE_ORDER ({})", text, key, v, geo.max_order));
       if (p.kind == ParamKind::Pfn && v >= geo.nr_pages())
-        throw InputError(fmt::format("operation '{}': {}={} is outside the zone (pfns 0..{})", text,
-                                     key, v, geo.nr_pages() - 1));
+        throw InputError(fmt::format("operation '{}': {}={} is outside the zone (pfns 0..{})", text, key, v,
+                                     geo.nr_pages() - 1));
       if (v > 255) throw InputError(fmt::format("operation '{}': {}={} is out of range", text, key, v));
       vals[i] = v;
     }

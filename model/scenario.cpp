@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
-#include <toml++/toml.h>
 
 #include "model/ops.hpp"
 
@@ -60,8 +60,7 @@ class Reader {
     return v;
   }
 
-  long req_int(const toml::table& t, std::string_view key, const std::string& what, long lo,
-               long hi) const {
+  long req_int(const toml::table& t, std::string_view key, const std::string& what, long lo, long hi) const {
     const toml::node* n = t.get(key);
     if (!n) fail(&t, fmt::format("missing {}", what));
     return integer(n, what, lo, hi);
@@ -117,10 +116,9 @@ Scenario load_scenario_file(const std::string& path) {
     if (!fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
     throw InputError(fmt::format("{}:{}: {}", path, line, e.description()));
   }
-  r.only_keys(doc,
-              {"name", "summary", "reference", "description", "geometry", "initial", "cpu", "check",
-               "expect"},
-              "the scenario");
+  r.only_keys(
+      doc, {"name", "summary", "reference", "description", "geometry", "initial", "cpu", "check", "expect"},
+      "the scenario");
   Scenario sc;
   sc.file = path;
   if (!doc.get("name")) r.fail(nullptr, "missing 'name'");
@@ -134,7 +132,8 @@ Scenario load_scenario_file(const std::string& path) {
   r.only_keys(g, {"pageblock_order", "max_order", "pageblocks", "cpus"}, "[geometry]");
   sc.geo.pageblock_order =
       static_cast<int>(r.req_int(g, "pageblock_order", "geometry.pageblock_order", 0, Geometry::kMaxOrder));
-  sc.geo.max_order = static_cast<int>(r.req_int(g, "max_order", "geometry.max_order", 0, Geometry::kMaxOrder));
+  sc.geo.max_order =
+      static_cast<int>(r.req_int(g, "max_order", "geometry.max_order", 0, Geometry::kMaxOrder));
   sc.geo.pageblocks =
       static_cast<int>(r.req_int(g, "pageblocks", "geometry.pageblocks", 1, Geometry::kMaxPages));
   sc.geo.cpus = static_cast<int>(r.req_int(g, "cpus", "geometry.cpus", 1, Geometry::kMaxCpus));
@@ -143,8 +142,7 @@ Scenario load_scenario_file(const std::string& path) {
 
   // [initial]
   const toml::table& in = r.table(doc, "initial", "");
-  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated"},
-              "[initial]");
+  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated"}, "[initial]");
   if (const toml::node* n = in.get("layouts")) {
     std::string v = r.string(n, "initial.layouts");
     if (v != "all") r.fail(n, fmt::format("initial.layouts must be \"all\", got '{}'", v));
@@ -156,8 +154,9 @@ Scenario load_scenario_file(const std::string& path) {
       for (const auto& e : r.array(m, "initial.migratetypes")) {
         Mt t = r.mt(&e, "initial.migratetypes entry");
         if (t == Mt::ISOLATE)
-          r.fail(&e, "initial.migratetypes: ISOLATE blocks need an isolating operation; use the "
-                     "pageblock types UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC or CMA");
+          r.fail(&e,
+                 "initial.migratetypes: ISOLATE blocks need an isolating operation; use the "
+                 "pageblock types UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC or CMA");
         if (std::find(sc.layout_migratetypes.begin(), sc.layout_migratetypes.end(), t) ==
             sc.layout_migratetypes.end())
           sc.layout_migratetypes.push_back(t);
@@ -185,18 +184,19 @@ Scenario load_scenario_file(const std::string& path) {
         r.fail(n, fmt::format("{} at pfn {} is not aligned to its order {} (a head must be a multiple of {})",
                               what, pfn, order, 1 << order));
       if (pfn + (1 << order) > nr_pages)
-        r.fail(n, fmt::format("{} at pfn {} order {} reaches beyond the zone (pfn {})", what, pfn,
-                              order, nr_pages));
+        r.fail(n, fmt::format("{} at pfn {} order {} reaches beyond the zone (pfn {})", what, pfn, order,
+                              nr_pages));
       for (int p = pfn; p < pfn + (1 << order); ++p) {
         if (covered[static_cast<size_t>(p)] >= 0)
-          r.fail(n, fmt::format("{} at pfn {} order {} overlaps another entry (line {}) at pfn {}",
-                                what, pfn, order, covered[static_cast<size_t>(p)], p));
+          r.fail(n, fmt::format("{} at pfn {} order {} overlaps another entry (line {}) at pfn {}", what, pfn,
+                                order, covered[static_cast<size_t>(p)], p));
         covered[static_cast<size_t>(p)] = static_cast<int>(n->source().begin.line);
       }
     };
     if (const toml::node* fn = in.get("free")) {
       for (const auto& e : r.array(fn, "initial.free")) {
-        if (!e.is_table()) r.fail(&e, "initial.free entries must be { pfn = N, order = N, migratetype = \"MT\" }");
+        if (!e.is_table())
+          r.fail(&e, "initial.free entries must be { pfn = N, order = N, migratetype = \"MT\" }");
         const toml::table& t = *e.as_table();
         r.only_keys(t, {"pfn", "order", "migratetype"}, "an initial.free entry");
         FreeBuddy b;
@@ -263,8 +263,8 @@ Scenario load_scenario_file(const std::string& path) {
   if (!cn) r.fail(nullptr, "missing [[cpu]] sections (one per CPU, each with ops = [...])");
   const toml::array& cpus = r.array(cn, "[[cpu]]");
   if (static_cast<int>(cpus.size()) != sc.geo.cpus)
-    r.fail(cn, fmt::format("geometry.cpus is {} but there are {} [[cpu]] sections", sc.geo.cpus,
-                           cpus.size()));
+    r.fail(cn,
+           fmt::format("geometry.cpus is {} but there are {} [[cpu]] sections", sc.geo.cpus, cpus.size()));
   for (const auto& c : cpus) {
     if (!c.is_table()) r.fail(&c, "each [[cpu]] must be a table with ops = [...]");
     const toml::table& t = *c.as_table();
@@ -289,7 +289,8 @@ Scenario load_scenario_file(const std::string& path) {
     const toml::table& t = *chk->as_table();
     r.only_keys(t, {"properties"}, "[check]");
     if (const toml::node* p = t.get("properties"))
-      for (const auto& e : r.array(p, "check.properties")) sc.properties.push_back(r.string(&e, "a property"));
+      for (const auto& e : r.array(p, "check.properties"))
+        sc.properties.push_back(r.string(&e, "a property"));
   }
 
   // [expect]

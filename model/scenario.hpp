@@ -43,7 +43,7 @@ struct Scenario {
   std::vector<FreeBuddy> free;          // explicit layout; per list, head first
   std::vector<Allocation> allocated;    // explicit layout; other non-free pages: order 0
 
-  std::vector<Program> programs;        // one per CPU
+  std::vector<Program> programs;  // one per CPU
   std::vector<std::string> properties;
   std::vector<Expectation> expect;
 };

@@ -57,7 +57,9 @@ std::vector<int> StateRef::list_pfns(int list) const {
   return v;
 }
 
-uint64_t hash_state(std::span<const uint8_t> bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+uint64_t hash_state(std::span<const uint8_t> bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
 
 }  // namespace pagecheck::model
 
@@ -65,8 +67,10 @@ namespace pagecheck::model {
 
 std::string list_name(const Layout& L, int list) {
   if (L.is_buddy_list(list))
-    return "free_list[" + std::to_string(L.list_order(list)) + "][" + std::string(mt_name(L.list_mt(list))) + "]";
-  return "pcp[cpu" + std::to_string(L.pcp_list_cpu(list)) + "].lists[" + std::to_string(L.pcp_list_pindex(list)) + "]";
+    return "free_list[" + std::to_string(L.list_order(list)) + "][" + std::string(mt_name(L.list_mt(list))) +
+           "]";
+  return "pcp[cpu" + std::to_string(L.pcp_list_cpu(list)) + "].lists[" +
+         std::to_string(L.pcp_list_pindex(list)) + "]";
 }
 
 std::string counter_name(const Layout& L, int idx) {

@@ -29,24 +29,28 @@ inline constexpr uint8_t PB_MIGRATETYPE_MASK = 0x7;
 inline constexpr uint8_t PB_migrate_isolate = 1 << 4;
 
 // Page owner: who holds an allocated page.
-inline constexpr uint8_t OWNER_NONE = 0;        // free (buddy or pcp) or not yet handed out
-inline constexpr uint8_t OWNER_EXTERNAL = 0xFE; // allocated before the scenario starts
-inline constexpr uint8_t owner_of_cpu(int cpu) { return static_cast<uint8_t>(cpu + 1); }
+inline constexpr uint8_t OWNER_NONE = 0;         // free (buddy or pcp) or not yet handed out
+inline constexpr uint8_t OWNER_EXTERNAL = 0xFE;  // allocated before the scenario starts
+inline constexpr uint8_t owner_of_cpu(int cpu) {
+  return static_cast<uint8_t>(cpu + 1);
+}
 
 // Zone counters, all int16 in the state. The per-order nr_free and the per-cpu pcp->count
 // follow these fixed ones.
 enum class Counter : uint8_t {
-  NR_FREE_PAGES = 0,         // vm_stat[NR_FREE_PAGES]: free pages on non-ISOLATE buddy lists
-  NR_FREE_CMA_PAGES,         // vm_stat[NR_FREE_CMA_PAGES]
-  nr_isolate_pageblock,      // zone->nr_isolate_pageblock
-  nr_reserved_highatomic,    // zone->nr_reserved_highatomic
-  nr_free_highatomic,        // zone->nr_free_highatomic (v6.12+)
+  NR_FREE_PAGES = 0,       // vm_stat[NR_FREE_PAGES]: free pages on non-ISOLATE buddy lists
+  NR_FREE_CMA_PAGES,       // vm_stat[NR_FREE_CMA_PAGES]
+  nr_isolate_pageblock,    // zone->nr_isolate_pageblock
+  nr_reserved_highatomic,  // zone->nr_reserved_highatomic
+  nr_free_highatomic,      // zone->nr_free_highatomic (v6.12+)
   kFixed,
 };
 
 // Lock ids: the zone lock, then each CPU's pcp->lock.
 inline constexpr int LOCK_ZONE = 0;
-inline constexpr int lock_pcp(int cpu) { return 1 + cpu; }
+inline constexpr int lock_pcp(int cpu) {
+  return 1 + cpu;
+}
 
 // Per-cpu pages lists: order_to_pindex() for the low orders, plus one THP list (v6.5 shape).
 inline constexpr int PAGE_ALLOC_COSTLY_ORDER = 3;
@@ -54,10 +58,10 @@ inline constexpr int PAGE_ALLOC_COSTLY_ORDER = 3;
 struct Layout {
   Geometry geo;
   int nr_pages = 0, nr_pb = 0, nr_orders = 0, nr_cpus = 0;
-  int nr_buddy_lists = 0;      // nr_orders * MIGRATE_TYPES
-  int nr_pcp_lists = 0;        // per CPU
-  int nr_lists = 0;            // buddy lists, then each CPU's pcp lists
-  int nr_counters = 0;         // kFixed + nr_orders (nr_free) + nr_cpus (pcp->count)
+  int nr_buddy_lists = 0;  // nr_orders * MIGRATE_TYPES
+  int nr_pcp_lists = 0;    // per CPU
+  int nr_lists = 0;        // buddy lists, then each CPU's pcp lists
+  int nr_counters = 0;     // kFixed + nr_orders (nr_free) + nr_cpus (pcp->count)
   int nr_locks = 0;
   static constexpr int kStackBytes = 48;  // a CPU's call stack of frames
   static constexpr int kCpuHeader = 6;    // op, depth, top, used, result pfn, result order
@@ -72,7 +76,7 @@ struct Layout {
 
   int buddy_list(int order, Mt mt) const { return order * MIGRATE_TYPES + static_cast<int>(mt); }
   bool is_buddy_list(int id) const { return id < nr_buddy_lists; }
-  int list_order(int id) const { return id / MIGRATE_TYPES; }  // buddy lists only
+  int list_order(int id) const { return id / MIGRATE_TYPES; }               // buddy lists only
   Mt list_mt(int id) const { return static_cast<Mt>(id % MIGRATE_TYPES); }  // buddy lists only
   int pcp_list(int cpu, int pindex) const { return nr_buddy_lists + cpu * nr_pcp_lists + pindex; }
   int pcp_list_cpu(int id) const { return (id - nr_buddy_lists) / nr_pcp_lists; }
@@ -83,9 +87,7 @@ struct Layout {
     return pindex < nr_pcp_lists - 1 ? pindex / MIGRATE_PCPTYPES : geo.pageblock_order;
   }
   int counter_nr_free(int order) const { return static_cast<int>(Counter::kFixed) + order; }
-  int counter_pcp_count(int cpu) const {
-    return static_cast<int>(Counter::kFixed) + nr_orders + cpu;
-  }
+  int counter_pcp_count(int cpu) const { return static_cast<int>(Counter::kFixed) + nr_orders + cpu; }
 };
 
 // Non-owning view of one state. All accessors are primitive reads and writes; the kernel model

@@ -43,7 +43,8 @@ StepResult TransitionSystem::run_step(StateRef s, int cpu, const std::vector<int
   while (true) {
     const ProcDef* d = kernel_.procs[static_cast<size_t>(c.proc())];
     if (c.pc() == 0 && rec)
-      c.enter(fmt::format("{}({})", d->name, d->describe ? d->describe(c) : std::string()), d->source, c.depth() - 1);
+      c.enter(fmt::format("{}({})", d->name, d->describe ? d->describe(c) : std::string()), d->source,
+              c.depth() - 1);
     Flow f = d->run(c);
     if (f == Flow::Blocked) {
       res.status = StepStatus::Blocked;

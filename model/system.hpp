@@ -45,8 +45,7 @@ class TransitionSystem {
   // `scratch` must hold layout().size bytes; `next` points into it and is valid during f.
   // Returns the number of outcomes (0 when the CPU is done or blocked).
   template <class F>
-  int for_each_outcome(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs,
-                       F&& f) const {
+  int for_each_outcome(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs, F&& f) const {
     return enumerate(s, cpu, scratch, obs,
                      [&](int n, const std::vector<int>&, StateRef next,
                          const std::optional<Violation>& raised) { f(n, next, raised); });
@@ -69,10 +68,9 @@ class TransitionSystem {
 };
 
 template <class F>
-int TransitionSystem::enumerate(std::span<const uint8_t> s, int cpu, uint8_t* scratch,
-                                Observer* obs, F&& f) const {
-  if (s[static_cast<size_t>(layout_.off_cpus + cpu * layout_.cpu_stride + cpuoff::depth)] == 0)
-    return 0;
+int TransitionSystem::enumerate(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs,
+                                F&& f) const {
+  if (s[static_cast<size_t>(layout_.off_cpus + cpu * layout_.cpu_stride + cpuoff::depth)] == 0) return 0;
   // Run with no script first: most steps have no choice point. Then a depth-first enumeration
   // of choice scripts: queue the siblings of every choice point a run met beyond its script.
   thread_local std::vector<int> arity;
@@ -103,8 +101,7 @@ int TransitionSystem::enumerate(std::span<const uint8_t> s, int cpu, uint8_t* sc
     std::memcpy(scratch, s.data(), s.size());
     arity.clear();
     r = run_step(next, cpu, &script, &arity, nullptr, obs);
-    if (r.status == StepStatus::Blocked)
-      throw ModelError("a step blocked after a nondeterministic choice");
+    if (r.status == StepStatus::Blocked) throw ModelError("a step blocked after a nondeterministic choice");
     f(n, script, next, r.raised);
     ++n;
     queue_siblings(script, std::vector<int>(arity));

@@ -5,8 +5,8 @@
 namespace pagecheck::model {
 
 namespace {
-constexpr std::array<std::string_view, MIGRATE_TYPES> kMtNames = {
-    "UNMOVABLE", "MOVABLE", "RECLAIMABLE", "HIGHATOMIC", "CMA", "ISOLATE"};
+constexpr std::array<std::string_view, MIGRATE_TYPES> kMtNames = {"UNMOVABLE",  "MOVABLE", "RECLAIMABLE",
+                                                                  "HIGHATOMIC", "CMA",     "ISOLATE"};
 }
 
 std::string_view mt_name(Mt mt) {

@@ -38,9 +38,15 @@ std::string_view mt_name(Mt mt);
 std::optional<Mt> parse_mt(std::string_view s);  // accepts "MOVABLE" and "MIGRATE_MOVABLE"
 
 // migratetype_is_mergeable(), mm/internal.h v6.10: only the pcp types merge across blocks.
-constexpr bool migratetype_is_mergeable(Mt mt) { return static_cast<int>(mt) < MIGRATE_PCPTYPES; }
-constexpr bool is_migrate_isolate(Mt mt) { return mt == Mt::ISOLATE; }
-constexpr bool is_migrate_cma(Mt mt) { return mt == Mt::CMA; }
+constexpr bool migratetype_is_mergeable(Mt mt) {
+  return static_cast<int>(mt) < MIGRATE_PCPTYPES;
+}
+constexpr bool is_migrate_isolate(Mt mt) {
+  return mt == Mt::ISOLATE;
+}
+constexpr bool is_migrate_cma(Mt mt) {
+  return mt == Mt::CMA;
+}
 
 inline constexpr uint8_t NIL = 0xFF;  // "no pfn" / "no list" in the compact state
 

@@ -74,9 +74,8 @@ std::optional<Violation> check_buddy_structure(const model::TransitionSystem& ts
                                                  model::list_name(L, list), s.priv(p)),
                                      {p});
       } else if (s.flags(p) & model::PG_buddy) {
-        return structure_violation(fmt::format("pfn {} is on {} and PageBuddy at once", p,
-                                               model::list_name(L, list)),
-                                   {p});
+        return structure_violation(
+            fmt::format("pfn {} is on {} and PageBuddy at once", p, model::list_name(L, list)), {p});
       }
       if (p & ((1 << order) - 1))
         return structure_violation(fmt::format("free pfn {} of order {} is not aligned", p, order), {p});
@@ -101,24 +100,25 @@ std::optional<Violation> check_buddy_structure(const model::TransitionSystem& ts
     if ((s.flags(p) & model::PG_buddy) && s.list_of(p) == NIL)
       return structure_violation(fmt::format("pfn {} is PageBuddy but on no free list", p), {p});
     if (cover[static_cast<size_t>(p)] == NIL && s.owner(p) == model::OWNER_NONE)
-      return structure_violation(
-          fmt::format("pfn {} is lost: neither free on a list nor held by anyone", p), {p});
+      return structure_violation(fmt::format("pfn {} is lost: neither free on a list nor held by anyone", p),
+                                 {p});
   }
   return std::nullopt;
 }
 
 void observe_buddy_structure(model::Ctx& c, const model::Observation& o) {
   if (o.kind != model::Obs::FreeNotAllocated) return;
-  c.raise(structure_violation(
-      fmt::format("cpu{} frees pfn {} (order {}) which is not allocated: a double free", c.cpu, o.pfn, o.order),
-      {o.pfn}));
+  c.raise(
+      structure_violation(fmt::format("cpu{} frees pfn {} (order {}) which is not allocated: a double free",
+                                      c.cpu, o.pfn, o.order),
+                          {o.pfn}));
 }
 
 Violation accounting_violation(const Layout& L, int idx, int have, int want, std::string what) {
   Violation v;
   v.property = "free-accounting";
-  v.message = fmt::format("{} is {} but the free lists hold {} ({})", model::counter_name(L, idx), have,
-                          want, what);
+  v.message =
+      fmt::format("{} is {} but the free lists hold {} ({})", model::counter_name(L, idx), have, want, what);
   return v;
 }
 

@@ -16,7 +16,9 @@ const char* kind_name(Kind k) {
   return "?";
 }
 
-bool applies_everywhere(const model::Kernel&) { return true; }
+bool applies_everywhere(const model::Kernel&) {
+  return true;
+}
 
 const std::vector<Property>& registry() {
   static const std::vector<Property> r = [] {
@@ -75,8 +77,8 @@ PropertySet select(const std::vector<std::string>& names, const model::Kernel& k
       throw InputError(fmt::format("{}unknown property '{}'; expected one of: {}", where, n, known));
     }
     if (!p->applies(k))
-      throw InputError(fmt::format("{}property '{}' does not apply to this variant ({})", where, n,
-                                   p->applies_text));
+      throw InputError(
+          fmt::format("{}property '{}' does not apply to this variant ({})", where, n, p->applies_text));
     if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
   }
   return PropertySet(std::move(v));

@@ -9,7 +9,8 @@ using model::NIL;
 InitialMemory describe_memory(const model::TransitionSystem& ts, model::StateRef s) {
   const model::Layout& L = ts.layout();
   InitialMemory m;
-  for (int pb = 0; pb < L.nr_pb; ++pb) m.pageblock_mt.emplace_back(model::mt_name(model::pageblock_type(s, pb)));
+  for (int pb = 0; pb < L.nr_pb; ++pb)
+    m.pageblock_mt.emplace_back(model::mt_name(model::pageblock_type(s, pb)));
   for (int list = 0; list < L.nr_lists; ++list) {
     auto pfns = s.list_pfns(list);
     if (!pfns.empty()) m.free_lists.emplace_back(model::list_name(L, list), std::move(pfns));

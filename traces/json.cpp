@@ -34,7 +34,8 @@ const char* event_kind(model::EventKind k) {
 }  // namespace
 
 json delta_json(const model::Layout& L, const model::Delta& d) {
-  json j = {{"kind", delta_kind(d.kind)}, {"a", d.a}, {"b", d.b}, {"c", d.c}, {"old", d.old_v}, {"new", d.new_v}};
+  json j = {
+      {"kind", delta_kind(d.kind)}, {"a", d.a}, {"b", d.b}, {"c", d.c}, {"old", d.old_v}, {"new", d.new_v}};
   j["text"] = format_delta(L, d);
   return j;
 }
@@ -84,12 +85,9 @@ json trace_json(const Trace& t) {
     steps.push_back(std::move(s));
   }
   j["steps"] = std::move(steps);
-  j["violation"] = {{"property", t.violation.property},
-                    {"message", t.violation.message},
-                    {"pfns", t.violation.pfns},
-                    {"pageblocks", t.violation.pageblocks},
-                    {"lists", t.violation.lists},
-                    {"statement", t.property_statement}};
+  j["violation"] = {{"property", t.violation.property}, {"message", t.violation.message},
+                    {"pfns", t.violation.pfns},         {"pageblocks", t.violation.pageblocks},
+                    {"lists", t.violation.lists},       {"statement", t.property_statement}};
   return j;
 }
 

@@ -81,11 +81,13 @@ std::string format_delta(const model::Layout& L, const Delta& d) {
     }
     case DeltaKind::Counter: return fmt::format("{} {}->{}", model::counter_name(L, d.a), d.old_v, d.new_v);
     case DeltaKind::Owner:
-      if (d.new_v == model::OWNER_NONE) return fmt::format("{} leave {}", pfn_range(d.a, d.b), owner_name(d.old_v));
+      if (d.new_v == model::OWNER_NONE)
+        return fmt::format("{} leave {}", pfn_range(d.a, d.b), owner_name(d.old_v));
       return fmt::format("{} now held by {}", pfn_range(d.a, d.b), owner_name(d.new_v));
     case DeltaKind::PageFlags: return fmt::format("pfn {} flags {:#x} -> {:#x}", d.a, d.old_v, d.new_v);
     case DeltaKind::PcpMigratetype:
-      return fmt::format("set_pcppage_migratetype(pfn {}, {})", d.a, model::mt_name(static_cast<model::Mt>(d.new_v)));
+      return fmt::format("set_pcppage_migratetype(pfn {}, {})", d.a,
+                         model::mt_name(static_cast<model::Mt>(d.new_v)));
     case DeltaKind::LockAcquire: return "lock " + lock_name(L, d.a);
     case DeltaKind::LockRelease: return "unlock " + lock_name(L, d.a);
   }
@@ -97,7 +99,8 @@ namespace {
 // The lines of one step, before placing them in a column.
 std::vector<std::pair<int, std::string>> step_lines(const model::Layout& L, const TraceStep& st) {
   std::vector<std::pair<int, std::string>> lines;
-  bool resumed = st.events.empty() || st.events.front().kind != EventKind::Enter || st.events.front().depth != 0;
+  bool resumed =
+      st.events.empty() || st.events.front().kind != EventKind::Enter || st.events.front().depth != 0;
   if (resumed && !st.call_path.empty())
     lines.emplace_back(static_cast<int>(st.call_path.size()) - 1, st.call_path.back() + "() continues:");
   std::map<int, std::pair<int, int>> counters;  // counter -> (first old, last new)
@@ -181,7 +184,8 @@ std::string format_text(const Trace& t) {
     for (const auto& o : t.programs[c]) ops += (ops.empty() ? "" : "; ") + o;
     para(c == 0 ? "Programs:" : "", fmt::format("CPU{}: {}", c, ops.empty() ? "(nothing)" : ops));
   }
-  para("Violated:", fmt::format("{} after {} step{}", t.violation.property, t.steps.size(), t.steps.size() == 1 ? "" : "s"));
+  para("Violated:", fmt::format("{} after {} step{}", t.violation.property, t.steps.size(),
+                                t.steps.size() == 1 ? "" : "s"));
   out += "\n";
 
   const int ncpu = t.geo.cpus;

@@ -26,9 +26,9 @@ struct CommitRef {
 };
 
 struct InitialMemory {
-  std::vector<std::string> pageblock_mt;              // per pageblock
+  std::vector<std::string> pageblock_mt;                             // per pageblock
   std::vector<std::pair<std::string, std::vector<int>>> free_lists;  // non-empty lists, head first
-  std::vector<std::pair<int, int>> allocated;         // runs of pages in use: (first pfn, count)
+  std::vector<std::pair<int, int>> allocated;  // runs of pages in use: (first pfn, count)
 };
 
 struct Trace {

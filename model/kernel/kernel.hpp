@@ -18,7 +18,7 @@ enum ProcId : uint8_t {
   P_free_pages,                // operation: __free_pages -> __free_pages_ok
   P_start_isolate_page_range,  // operation entry (isolate_range)
   P_isolate_single_pageblock,
-  P_undo_isolate_page_range,   // operation entry (undo_isolate_range)
+  P_undo_isolate_page_range,  // operation entry (undo_isolate_range)
   P_COUNT,
 };
 inline constexpr int kMaxProcs = 64;
@@ -52,13 +52,13 @@ inline constexpr int FPI_TO_TAIL = 1 << 1;
 
 // The kernel's own checks the model evaluates (reported as Obs::KernelCheck).
 enum KernelCheck : uint8_t {
-  KC_ADD_TO_FREE_LIST_TYPE,   // VM_WARN_ONCE in __add_to_free_list (v6.10)
-  KC_MOVE_TO_FREE_LIST_TYPE,  // VM_WARN_ONCE in move_to_free_list (v6.10)
-  KC_DEL_FROM_FREE_LIST_TYPE, // VM_WARN_ONCE in __del_page_from_free_list (v6.10)
-  KC_SPLIT_LARGE_BUDDY,       // VM_WARN_ON_ONCE in split_large_buddy (v6.10)
-  KC_ISOLATE_SCAN_STRADDLE,   // VM_WARN_ON_ONCE(pfn + (1 << order) > boundary_pfn) (v6.10)
-  KC_UNSET_ISOLATE_MOVE,      // WARN_ON_ONCE(!move_freepages_block_isolate()) in unset (v6.10)
-  KC_UNSET_ISOLATE_FREE_PAGE, // VM_WARN_ON(!isolated_page) in unset_migratetype_isolate
+  KC_ADD_TO_FREE_LIST_TYPE,    // VM_WARN_ONCE in __add_to_free_list (v6.10)
+  KC_MOVE_TO_FREE_LIST_TYPE,   // VM_WARN_ONCE in move_to_free_list (v6.10)
+  KC_DEL_FROM_FREE_LIST_TYPE,  // VM_WARN_ONCE in __del_page_from_free_list (v6.10)
+  KC_SPLIT_LARGE_BUDDY,        // VM_WARN_ON_ONCE in split_large_buddy (v6.10)
+  KC_ISOLATE_SCAN_STRADDLE,    // VM_WARN_ON_ONCE(pfn + (1 << order) > boundary_pfn) (v6.10)
+  KC_UNSET_ISOLATE_MOVE,       // WARN_ON_ONCE(!move_freepages_block_isolate()) in unset (v6.10)
+  KC_UNSET_ISOLATE_FREE_PAGE,  // VM_WARN_ON(!isolated_page) in unset_migratetype_isolate
   KC_COUNT,
 };
 const char* kernel_check_name(int check);
@@ -101,21 +101,39 @@ struct Kernel {
 };
 
 // Helpers every modelled function uses (mm/internal.h, include/linux/mm.h).
-inline int pageblock_nr_pages(const Ctx& c) { return c.L.geo.pageblock_nr_pages(); }
-inline int pageblock_order(const Ctx& c) { return c.L.geo.pageblock_order; }
-inline int MAX_PAGE_ORDER(const Ctx& c) { return c.L.geo.max_order; }
-inline bool PageBuddy(const Ctx& c, int pfn) { return (c.s.flags(pfn) & PG_buddy) != 0; }
-inline int buddy_order(const Ctx& c, int pfn) { return c.s.priv(pfn); }
-inline int pageblock_start_pfn(const Ctx& c, int pfn) { return c.L.geo.pageblock_start_pfn(pfn); }
+inline int pageblock_nr_pages(const Ctx& c) {
+  return c.L.geo.pageblock_nr_pages();
+}
+inline int pageblock_order(const Ctx& c) {
+  return c.L.geo.pageblock_order;
+}
+inline int MAX_PAGE_ORDER(const Ctx& c) {
+  return c.L.geo.max_order;
+}
+inline bool PageBuddy(const Ctx& c, int pfn) {
+  return (c.s.flags(pfn) & PG_buddy) != 0;
+}
+inline int buddy_order(const Ctx& c, int pfn) {
+  return c.s.priv(pfn);
+}
+inline int pageblock_start_pfn(const Ctx& c, int pfn) {
+  return c.L.geo.pageblock_start_pfn(pfn);
+}
 inline int pageblock_end_pfn(const Ctx& c, int pfn) {
   return pageblock_start_pfn(c, pfn) + pageblock_nr_pages(c);
 }
 inline int pageblock_align(const Ctx& c, int pfn) {
   return (pfn + pageblock_nr_pages(c) - 1) & ~(pageblock_nr_pages(c) - 1);
 }
-inline bool zone_spans_pfn(const Ctx& c, int pfn) { return c.L.geo.zone_spans_pfn(pfn); }
-inline bool pfn_to_online_page(const Ctx& c, int pfn) { return zone_spans_pfn(c, pfn); }
-inline int page_ref_count(const Ctx& c, int pfn) { return c.s.owner(pfn) != OWNER_NONE ? 1 : 0; }
+inline bool zone_spans_pfn(const Ctx& c, int pfn) {
+  return c.L.geo.zone_spans_pfn(pfn);
+}
+inline bool pfn_to_online_page(const Ctx& c, int pfn) {
+  return zone_spans_pfn(c, pfn);
+}
+inline int page_ref_count(const Ctx& c, int pfn) {
+  return c.s.owner(pfn) != OWNER_NONE ? 1 : 0;
+}
 inline bool is_migrate_isolate_page(Ctx& c, int pfn) {
   return is_migrate_isolate(c.k.fn.get_pfnblock_migratetype(c, pfn));
 }

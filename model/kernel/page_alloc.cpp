@@ -12,7 +12,9 @@ namespace {
 constexpr const char* kPA61 = "mm/page_alloc.c, v6.1.8";
 constexpr const char* kPA611 = "mm/page_alloc.c, v6.11 (v6.10 bodies)";
 
-std::string pfn_order(int pfn, int order) { return fmt::format("pfn {}, order {}", pfn, order); }
+std::string pfn_order(int pfn, int order) {
+  return fmt::format("pfn {}, order {}", pfn, order);
+}
 }  // namespace
 
 const char* kernel_check_name(int check) {
@@ -28,8 +30,12 @@ const char* kernel_check_name(int check) {
   return "?";
 }
 
-int __ffs(int x) { return __builtin_ctz(static_cast<unsigned>(x)); }
-int __fls(int x) { return 31 - __builtin_clz(static_cast<unsigned>(x)); }
+int __ffs(int x) {
+  return __builtin_ctz(static_cast<unsigned>(x));
+}
+int __fls(int x) {
+  return 31 - __builtin_clz(static_cast<unsigned>(x));
+}
 
 void kernel_warn(Ctx& c, KernelCheck check, int pfn, int a, int b) {
   if (c.recording()) c.note(fmt::format("WARNING in {} (pfn {})", kernel_check_name(check), pfn));
@@ -59,7 +65,8 @@ Mt get_pfnblock_migratetype_v6_1(Ctx& c, int pfn) {
 // set_pageblock_migratetype(), mm/page_alloc.c, v6.1.8
 void set_pageblock_migratetype_v6_1(Ctx& c, int pfn, Mt mt) {
   int pb = c.L.geo.pageblock_of(pfn);
-  c.set_pb_bits(pb, static_cast<uint8_t>((c.s.pb_bits(pb) & ~PB_MIGRATETYPE_MASK) | static_cast<uint8_t>(mt)));
+  c.set_pb_bits(pb,
+                static_cast<uint8_t>((c.s.pb_bits(pb) & ~PB_MIGRATETYPE_MASK) | static_cast<uint8_t>(mt)));
 }
 
 // add_to_free_list() / add_to_free_list_tail(), mm/page_alloc.c, v6.1.8
@@ -124,7 +131,8 @@ void __free_one_page(Ctx& c, int pfn, int order, Mt mt, int fpi) {
       buddy_mt = c.k.fn.get_pfnblock_migratetype(c, buddy_pfn);
       if (mt != buddy_mt && (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt))) {
         if (c.recording())
-          c.note(fmt::format("no merge with pfn {}: {} and {} do not merge", buddy_pfn, mt_name(mt), mt_name(buddy_mt)));
+          c.note(fmt::format("no merge with pfn {}: {} and {} do not merge", buddy_pfn, mt_name(mt),
+                             mt_name(buddy_mt)));
         break;
       }
     }
@@ -170,7 +178,8 @@ int __rmqueue_smallest(Ctx& c, int order, Mt mt) {
     if (page == NIL) continue;
     c.k.fn.del_page_from_free_list(c, page, current_order, mt);
     c.k.fn.expand(c, page, order, current_order, mt);
-    if (!c.k.has(F_NO_PCPPAGE_MT_CACHE)) c.set_pcpmt(page, static_cast<uint8_t>(mt));  // set_pcppage_migratetype()
+    if (!c.k.has(F_NO_PCPPAGE_MT_CACHE))
+      c.set_pcpmt(page, static_cast<uint8_t>(mt));  // set_pcppage_migratetype()
     sc.result(fmt::format("pfn {}", page));
     return page;
   }
@@ -181,7 +190,9 @@ int __rmqueue_smallest(Ctx& c, int order, Mt mt) {
 // __rmqueue(), mm/page_alloc.c, v6.1.8: the allocation from the requested type's lists. Its
 // CMA balancing and __rmqueue_fallback() belong to the full allocator model (issue #3); with
 // them absent an allocation that finds no page of its type fails here.
-int __rmqueue(Ctx& c, int order, Mt mt) { return c.k.fn.__rmqueue_smallest(c, order, mt); }
+int __rmqueue(Ctx& c, int order, Mt mt) {
+  return c.k.fn.__rmqueue_smallest(c, order, mt);
+}
 
 // rmqueue_buddy(), mm/page_alloc.c, v6.1.8; 17edeb5d3f76 and e0932b6c1f94 as in v6.11.
 // The retry on check_new_pages() never runs: the model has no bad pages.
@@ -213,7 +224,8 @@ namespace hygiene {
 // __add_to_free_list(), mm/page_alloc.c, v6.11 (e0932b6c1f94)
 void __add_to_free_list(Ctx& c, int pfn, int order, Mt mt, bool tail) {
   Mt block = c.k.fn.get_pfnblock_migratetype(c, pfn);
-  if (block != mt) kernel_warn(c, KC_ADD_TO_FREE_LIST_TYPE, pfn, static_cast<int>(block), static_cast<int>(mt));
+  if (block != mt)
+    kernel_warn(c, KC_ADD_TO_FREE_LIST_TYPE, pfn, static_cast<int>(block), static_cast<int>(mt));
   add_to_free_list_v6_1(c, pfn, order, mt, tail);
 }
 
@@ -232,7 +244,8 @@ void move_to_free_list(Ctx& c, int pfn, int order, Mt old_mt, Mt new_mt) {
 // __del_page_from_free_list(), mm/page_alloc.c, v6.11 (e0932b6c1f94)
 void __del_page_from_free_list(Ctx& c, int pfn, int order, Mt mt) {
   Mt block = c.k.fn.get_pfnblock_migratetype(c, pfn);
-  if (block != mt) kernel_warn(c, KC_DEL_FROM_FREE_LIST_TYPE, pfn, static_cast<int>(block), static_cast<int>(mt));
+  if (block != mt)
+    kernel_warn(c, KC_DEL_FROM_FREE_LIST_TYPE, pfn, static_cast<int>(block), static_cast<int>(mt));
   del_page_from_free_list_v6_1(c, pfn, order, mt);
 }
 
@@ -327,8 +340,8 @@ bool move_freepages_block_isolate(Ctx& c, int page, Mt mt) {
 namespace {
 
 // move_freepages() + move_freepages_block(), mm/page_alloc.c, v6.1.8; 2dd482ba627d,
-// c0cd6f557b90 and f37c0f6876a8 as in v6.11 (prep_move_freepages_block, __move_freepages_block). Moves every free buddy whose head lies in the block;
-// a buddy that starts in an earlier block is not seen.
+// c0cd6f557b90 and f37c0f6876a8 as in v6.11 (prep_move_freepages_block, __move_freepages_block). Moves every
+// free buddy whose head lies in the block; a buddy that starts in an earlier block is not seen.
 int move_freepages_block(Ctx& c, int pfn, Mt old_mt, Mt new_mt) {
   Scope sc(c, "move_freepages_block", c.k.has(F_MOVE_FREEPAGES_SETS_TYPE) ? kPA611 : kPA61,
            [&] { return fmt::format("pfn {}, {} -> {}", pfn, mt_name(old_mt), mt_name(new_mt)); });
@@ -366,7 +379,8 @@ int __isolate_free_page(Ctx& c, int pfn, int order) {
   Scope sc(c, "__isolate_free_page", c.k.has(F_ACCOUNT_FREEPAGES) ? kPA611 : kPA61,
            [&] { return pfn_order(pfn, order); });
   Mt mt = c.k.fn.get_pfnblock_migratetype(c, pfn);
-  if (!c.k.has(F_ACCOUNT_FREEPAGES) && !is_migrate_isolate(mt)) __mod_zone_freepage_state(c, -(1 << order), mt);
+  if (!c.k.has(F_ACCOUNT_FREEPAGES) && !is_migrate_isolate(mt))
+    __mod_zone_freepage_state(c, -(1 << order), mt);
   c.k.fn.del_page_from_free_list(c, pfn, order, mt);
   // "Set the pageblock if the isolated page is at least half of a pageblock"
   if (order >= pageblock_order(c) - 1) {
@@ -388,8 +402,9 @@ void __putback_isolated_page(Ctx& c, int pfn, int order, Mt mt) {
 // buddy under zone->lock, then frees power-of-two chunks on either side of the split point,
 // each with its own pageblock's type. Accounting as e0932b6c1f94 would have it when that is on.
 int split_free_page(Ctx& c, int free_page_pfn, int order, int split_pfn_offset) {
-  Scope sc(c, "split_free_page", kPA61,
-           [&] { return fmt::format("pfn {}, order {}, split at +{}", free_page_pfn, order, split_pfn_offset); });
+  Scope sc(c, "split_free_page", kPA61, [&] {
+    return fmt::format("pfn {}, order {}, split at +{}", free_page_pfn, order, split_pfn_offset);
+  });
   if (split_pfn_offset == 0) return 0;
   if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
   int ret = 0;
@@ -397,7 +412,8 @@ int split_free_page(Ctx& c, int free_page_pfn, int order, int split_pfn_offset) 
     ret = -kENOENT;  // "free page changed before split"
   } else {
     Mt mt = c.k.fn.get_pfnblock_migratetype(c, free_page_pfn);
-    if (!c.k.has(F_ACCOUNT_FREEPAGES) && !is_migrate_isolate(mt)) __mod_zone_freepage_state(c, -(1 << order), mt);
+    if (!c.k.has(F_ACCOUNT_FREEPAGES) && !is_migrate_isolate(mt))
+      __mod_zone_freepage_state(c, -(1 << order), mt);
     c.k.fn.del_page_from_free_list(c, free_page_pfn, order, mt);
     for (int pfn = free_page_pfn; pfn < free_page_pfn + (1 << order);) {
       Mt chunk_mt = c.k.fn.get_pfnblock_migratetype(c, pfn);
@@ -464,7 +480,9 @@ Flow run_free_pages(Ctx& c) {
       if (!c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) {
         c.loc(F_MT) = static_cast<uint8_t>(c.k.fn.get_pfnblock_migratetype(c, pfn));  // racy read
         c.unlocked_read();
-        if (c.recording()) c.note(fmt::format("migratetype = {} (read without zone->lock)", mt_name(static_cast<Mt>(c.loc(F_MT)))));
+        if (c.recording())
+          c.note(fmt::format("migratetype = {} (read without zone->lock)",
+                             mt_name(static_cast<Mt>(c.loc(F_MT)))));
       }
       [[fallthrough]];
     case FREE_LOCKED: {
@@ -483,7 +501,8 @@ Flow run_free_pages(Ctx& c) {
         for (int p = pfn; p < pfn + (1 << order); ++p) c.set_page_flags(p, 0);
         c.k.fn.__free_one_page(c, pfn, order, mt, FPI_NONE);
       } else {
-        if (c.s.counter(Counter::nr_isolate_pageblock) != 0 || is_migrate_isolate(mt))  // has_isolate_pageblock()
+        if (c.s.counter(Counter::nr_isolate_pageblock) != 0 ||
+            is_migrate_isolate(mt))  // has_isolate_pageblock()
           mt = c.k.fn.get_pfnblock_migratetype(c, pfn);
         c.set_owner(pfn, 1 << order, OWNER_NONE);
         for (int p = pfn; p < pfn + (1 << order); ++p) c.set_page_flags(p, 0);
@@ -495,7 +514,9 @@ Flow run_free_pages(Ctx& c) {
   }
   throw ModelError("free_pages: bad pc");
 }
-std::string describe_free(const Ctx& c) { return pfn_order(c.loc(0), c.loc(1)); }
+std::string describe_free(const Ctx& c) {
+  return pfn_order(c.loc(0), c.loc(1));
+}
 const ProcDef kFreePages{"__free_pages", kPA61, 3, run_free_pages, describe_free};
 
 }  // namespace

@@ -77,7 +77,8 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
 // unset_migratetype_isolate(), mm/page_isolation.c, v6.1.8; c0cd6f557b90, f37c0f6876a8 and
 // e0932b6c1f94 where they are on.
 void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
-  Scope sc(c, "unset_migratetype_isolate", kPI61, [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
+  Scope sc(c, "unset_migratetype_isolate", kPI61,
+           [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
   take_zone_lock(c);
   if (!is_migrate_isolate_page(c, page)) {
     c.spin_unlock(LOCK_ZONE);
@@ -130,8 +131,8 @@ bool isp_begin(Ctx& c, int& ret) {
   const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), 0);
   ret = 0;
   if (!c.loc(I_SKIP)) {
-    ret = c.k.fn.set_migratetype_isolate(c, isolate_pageblock, static_cast<Mt>(c.loc(I_MT)), isolate_pageblock,
-                                         isolate_pageblock + pageblock_nr_pages(c));
+    ret = c.k.fn.set_migratetype_isolate(c, isolate_pageblock, static_cast<Mt>(c.loc(I_MT)),
+                                         isolate_pageblock, isolate_pageblock + pageblock_nr_pages(c));
     if (ret) return false;
   }
   // "Bail out early when the to-be-isolated pageblock does not form a free or in-use page
@@ -188,12 +189,12 @@ Flow run_isp_v6_1(Ctx& c) {
         if (c.must_yield()) return c.yield(I_SPLIT);
         const int pfn = c.loc(I_PFN), order = c.loc(I_ORDER);
         // "free page changed before split, check it again"
-        if (!c.k.fn.split_free_page(c, pfn, order, boundary - pfn)) c.loc(I_PFN) = static_cast<uint8_t>(pfn + (1 << order));
+        if (!c.k.fn.split_free_page(c, pfn, order, boundary - pfn))
+          c.loc(I_PFN) = static_cast<uint8_t>(pfn + (1 << order));
         c.set_pc(I_SCAN);
         break;
       }
-      default:
-        throw ModelError("isolate_single_pageblock: bad pc");
+      default: throw ModelError("isolate_single_pageblock: bad pc");
     }
   }
 }
@@ -203,7 +204,14 @@ const ProcDef kIspV6_1{"isolate_single_pageblock", kPI61, I_N, run_isp_v6_1, des
 
 enum SiprLoc : uint8_t { S_START, S_END, S_MT, S_ISTART, S_IEND, S_SKIP, S_PFN, S_RET, S_N };
 enum SiprPc : uint8_t {
-  S_ENTRY = 0, S_AFTER_FIRST, S_CALL_LAST, S_AFTER_LAST, S_UNSET_FIRST, S_MIDDLE, S_UNDO, S_AFTER_UNDO,
+  S_ENTRY = 0,
+  S_AFTER_FIRST,
+  S_CALL_LAST,
+  S_AFTER_LAST,
+  S_UNSET_FIRST,
+  S_MIDDLE,
+  S_UNDO,
+  S_AFTER_UNDO,
 };
 
 std::string describe_range(const Ctx& c) {
@@ -227,7 +235,8 @@ Flow run_start_isolate_page_range(Ctx& c) {
         break;
       case S_CALL_LAST:
         if (c.must_yield()) return c.yield(S_CALL_LAST);
-        return c.call(P_isolate_single_pageblock, {c.loc(S_IEND), 1, c.loc(S_SKIP), c.loc(S_MT)}, S_AFTER_LAST);
+        return c.call(P_isolate_single_pageblock, {c.loc(S_IEND), 1, c.loc(S_SKIP), c.loc(S_MT)},
+                      S_AFTER_LAST);
       case S_AFTER_LAST:
         if (c.retval()) {
           c.loc(S_RET) = static_cast<uint8_t>(-c.retval());
@@ -246,7 +255,8 @@ Flow run_start_isolate_page_range(Ctx& c) {
         const int pfn = c.loc(S_PFN);
         if (pfn >= c.loc(S_IEND) - pb) return c.ret(0);
         if (c.must_yield()) return c.yield(S_MIDDLE);
-        if (c.k.fn.set_migratetype_isolate(c, pfn, static_cast<Mt>(c.loc(S_MT)), c.loc(S_START), c.loc(S_END))) {
+        if (c.k.fn.set_migratetype_isolate(c, pfn, static_cast<Mt>(c.loc(S_MT)), c.loc(S_START),
+                                           c.loc(S_END))) {
           c.set_pc(S_UNDO);
         } else {
           c.loc(S_PFN) = static_cast<uint8_t>(pfn + pb);
@@ -260,13 +270,12 @@ Flow run_start_isolate_page_range(Ctx& c) {
         if (c.must_yield()) return c.yield(S_AFTER_UNDO);
         c.k.fn.unset_migratetype_isolate(c, c.loc(S_IEND) - pb, static_cast<Mt>(c.loc(S_MT)));
         return c.ret(-kEBUSY);
-      default:
-        throw ModelError("start_isolate_page_range: bad pc");
+      default: throw ModelError("start_isolate_page_range: bad pc");
     }
   }
 }
-const ProcDef kStartIsolatePageRange{"start_isolate_page_range", kPI61, S_N, run_start_isolate_page_range,
-                                     describe_range, RetKind::Errno};
+const ProcDef kStartIsolatePageRange{"start_isolate_page_range",   kPI61,          S_N,
+                                     run_start_isolate_page_range, describe_range, RetKind::Errno};
 
 enum UndoLoc : uint8_t { U_START, U_END, U_MT, U_PFN, U_IEND, U_N };
 enum UndoPc : uint8_t { U_ENTRY = 0, U_LOOP, U_UNSET };
@@ -300,8 +309,7 @@ Flow run_undo_isolate_page_range(Ctx& c) {
         c.loc(U_PFN) = static_cast<uint8_t>(c.loc(U_PFN) + pageblock_nr_pages(c));
         c.set_pc(U_LOOP);
         break;
-      default:
-        throw ModelError("undo_isolate_page_range: bad pc");
+      default: throw ModelError("undo_isolate_page_range: bad pc");
     }
   }
 }
@@ -344,7 +352,8 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
 
 // unset_migratetype_isolate(), mm/page_isolation.c, v6.11 (fd919a85cd55)
 void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
-  Scope sc(c, "unset_migratetype_isolate", kPI611, [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
+  Scope sc(c, "unset_migratetype_isolate", kPI611,
+           [&] { return fmt::format("pfn {}, {}", page, mt_name(mt)); });
   take_zone_lock(c);
   if (!is_migrate_isolate_page(c, page)) {
     c.spin_unlock(LOCK_ZONE);
@@ -414,15 +423,14 @@ Flow run_isp_v6_10(Ctx& c) {
         c.set_pc(I_SCAN);
         break;
       }
-      default:
-        throw ModelError("isolate_single_pageblock: bad pc");
+      default: throw ModelError("isolate_single_pageblock: bad pc");
     }
   }
 }
 }  // namespace
 
-const ProcDef isolate_single_pageblock{"isolate_single_pageblock", kPI611, I_N, run_isp_v6_10, describe_isp,
-                                       RetKind::Errno};
+const ProcDef isolate_single_pageblock{
+    "isolate_single_pageblock", kPI611, I_N, run_isp_v6_10, describe_isp, RetKind::Errno};
 
 }  // namespace hygiene
 

@@ -7,34 +7,49 @@
 namespace pagecheck::model {
 
 void register_hygiene_series(std::vector<Commit>& v) {
-  v.push_back({"17edeb5d3f76", "mm: page_alloc: remove pcppage migratetype caching", "v6.10",
+  v.push_back({"17edeb5d3f76",
+               "mm: page_alloc: remove pcppage migratetype caching",
+               "v6.10",
                "no set_pcppage_migratetype() cache; rmqueue_buddy() accounts by the block's type",
                {},
                [](Kernel& k) { k.features |= F_NO_PCPPAGE_MT_CACHE; }});
-  v.push_back({"e6cf9e1c4cde", "mm: page_alloc: fix up block types when merging compatible blocks", "v6.10",
+  v.push_back({"e6cf9e1c4cde",
+               "mm: page_alloc: fix up block types when merging compatible blocks",
+               "v6.10",
                "__free_one_page() sets the buddy's pageblock to the freed page's type when it merges",
                {},
                [](Kernel& k) { k.features |= F_MERGE_FIXES_BLOCK_TYPE; }});
-  v.push_back({"2dd482ba627d", "mm: page_alloc: fix move_freepages_block() range error", "v6.10",
-               "move_freepages_block() refuses (moves nothing from) a block that starts outside the zone instead "
-               "of moving the part from the pivot page on",
-               {},
-               [](Kernel& k) { k.features |= F_MOVE_FREEPAGES_RANGE_FIX; }});
-  v.push_back({"c0cd6f557b90", "mm: page_alloc: fix freelist movement during block conversion", "v6.10",
+  v.push_back(
+      {"2dd482ba627d",
+       "mm: page_alloc: fix move_freepages_block() range error",
+       "v6.10",
+       "move_freepages_block() refuses (moves nothing from) a block that starts outside the zone instead "
+       "of moving the part from the pivot page on",
+       {},
+       [](Kernel& k) { k.features |= F_MOVE_FREEPAGES_RANGE_FIX; }});
+  v.push_back({"c0cd6f557b90",
+               "mm: page_alloc: fix freelist movement during block conversion",
+               "v6.10",
                "block conversion moves the free pages first and retypes only if that worked; "
                "move_freepages_block() fails (-1) on a block crossing the zone and set_migratetype_isolate() "
                "returns -EBUSY for it (its fallback/highatomic hunks: with the full allocator model)",
                {"2dd482ba627d"},
                [](Kernel& k) { k.features |= F_BLOCK_CONVERSION_TXN; }});
-  v.push_back({"55612e80e722", "mm: page_alloc: close migratetype race between freeing and stealing", "v6.10",
+  v.push_back({"55612e80e722",
+               "mm: page_alloc: close migratetype race between freeing and stealing",
+               "v6.10",
                "free_one_page() reads the pageblock type under zone->lock, not before taking it",
                {},
                [](Kernel& k) { k.features |= F_FREE_MT_UNDER_ZONE_LOCK; }});
-  v.push_back({"f37c0f6876a8", "mm: page_alloc: set migratetype inside move_freepages()", "v6.10",
+  v.push_back({"f37c0f6876a8",
+               "mm: page_alloc: set migratetype inside move_freepages()",
+               "v6.10",
                "move_freepages_block(zone, page, old_mt, new_mt) sets the block type after moving",
                {"c0cd6f557b90"},
                [](Kernel& k) { k.features |= F_MOVE_FREEPAGES_SETS_TYPE; }});
-  v.push_back({"fd919a85cd55", "mm: page_isolation: prepare for hygienic freelists", "v6.10",
+  v.push_back({"fd919a85cd55",
+               "mm: page_isolation: prepare for hygienic freelists",
+               "v6.10",
                "set_migratetype_isolate() splits a straddling free buddy in the same zone->lock section "
                "(move_freepages_block_isolate, split_large_buddy); split_free_page() is gone",
                {"c0cd6f557b90", "f37c0f6876a8"},
@@ -47,17 +62,20 @@ void register_hygiene_series(std::vector<Commit>& v) {
                  k.fn.split_free_page = nullptr;
                  k.procs[P_isolate_single_pageblock] = &hygiene::isolate_single_pageblock;
                }});
-  v.push_back({"e0932b6c1f94", "mm: page_alloc: consolidate free page accounting", "v6.10",
-               "account_freepages() at every list insertion and removal; VM_WARN \"page type is %lu, "
-               "passed migratetype is %d\" in __add_to_free_list, move_to_free_list, __del_page_from_free_list",
-               {"c0cd6f557b90"},
-               [](Kernel& k) {
-                 k.features |= F_ACCOUNT_FREEPAGES;
-                 k.fn.__add_to_free_list = hygiene::__add_to_free_list;
-                 k.fn.move_to_free_list = hygiene::move_to_free_list;
-                 k.fn.__del_page_from_free_list = hygiene::__del_page_from_free_list;
-                 k.fn.del_page_from_free_list = hygiene::del_page_from_free_list;
-               }});
+  v.push_back(
+      {"e0932b6c1f94",
+       "mm: page_alloc: consolidate free page accounting",
+       "v6.10",
+       "account_freepages() at every list insertion and removal; VM_WARN \"page type is %lu, "
+       "passed migratetype is %d\" in __add_to_free_list, move_to_free_list, __del_page_from_free_list",
+       {"c0cd6f557b90"},
+       [](Kernel& k) {
+         k.features |= F_ACCOUNT_FREEPAGES;
+         k.fn.__add_to_free_list = hygiene::__add_to_free_list;
+         k.fn.move_to_free_list = hygiene::move_to_free_list;
+         k.fn.__del_page_from_free_list = hygiene::__del_page_from_free_list;
+         k.fn.del_page_from_free_list = hygiene::del_page_from_free_list;
+       }});
 }
 
 }  // namespace pagecheck::model

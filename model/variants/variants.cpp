@@ -32,7 +32,7 @@ namespace {
 // neither 55612e80e722, f37c0f6876a8 nor fd919a85cd55 (added in V3/V4).
 constexpr std::string_view kHygieneV2[] = {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "c0cd6f557b90",
                                            "e0932b6c1f94"};
-}
+}  // namespace
 
 const std::vector<VariantDef>& variants() {
   static const std::vector<VariantDef> v = {
@@ -43,7 +43,8 @@ const std::vector<VariantDef>& variants() {
        "split_free_page()",
        "pre-hygiene",
        {std::begin(kHygieneV2), std::end(kHygieneV2)}},
-      {"v6.10", "the hygiene series as merged, with fd919a85cd55 (isolation splits under zone->lock)",
+      {"v6.10",
+       "the hygiene series as merged, with fd919a85cd55 (isolation splits under zone->lock)",
        "pre-hygiene",
        {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "c0cd6f557b90", "55612e80e722", "f37c0f6876a8",
         "fd919a85cd55", "e0932b6c1f94"}},
@@ -93,7 +94,8 @@ ResolvedVariant resolve_variant(std::string_view spec, const std::vector<std::st
   if (!(in >> name)) throw InputError("empty variant spec; expected a variant name such as v6.10");
   ResolvedVariant r;
   r.def = find_variant(name);
-  if (!r.def) throw InputError(fmt::format("unknown variant '{}'; expected one of: {}", name, known_variants()));
+  if (!r.def)
+    throw InputError(fmt::format("unknown variant '{}'; expected one of: {}", name, known_variants()));
   for (const auto& b : baselines())
     if (b.name == r.def->baseline) r.baseline = &b;
   for (auto id : r.def->commits) r.stack.push_back(&commit_or_throw(id));
@@ -112,7 +114,8 @@ ResolvedVariant resolve_variant(std::string_view spec, const std::vector<std::st
         throw InputError(fmt::format("cannot revert {}: it is not in {}'s stack", c.id, name));
       r.stack.erase(it);
     } else {
-      if (it != r.stack.end()) throw InputError(fmt::format("cannot apply {}: {} already has it", c.id, name));
+      if (it != r.stack.end())
+        throw InputError(fmt::format("cannot apply {}: {} already has it", c.id, name));
       r.stack.push_back(&c);
     }
   }

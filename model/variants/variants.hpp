@@ -22,7 +22,7 @@ struct Commit {
 struct VariantDef {
   std::string_view name;
   std::string_view description;
-  std::string_view baseline;  // a baseline name (see baselines())
+  std::string_view baseline;              // a baseline name (see baselines())
   std::vector<std::string_view> commits;  // applied in this order
 };
 

@@ -29,7 +29,9 @@ Run run(const std::string& cmd) {
   return r;
 }
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
+std::string quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 }  // namespace
 

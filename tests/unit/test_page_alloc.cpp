@@ -20,7 +20,7 @@ TEST_CASE("buddy arithmetic helpers") {
   CHECK(g.pageblock_of(5) == 2);
   CHECK(g.pageblock_start_pfn(5) == 4);
   CHECK(g.validate().empty());
-  CHECK(!geo(3, 2, 1).validate().empty());  // pageblock_order above max_order
+  CHECK(!geo(3, 2, 1).validate().empty());    // pageblock_order above max_order
   CHECK(!geo(1, 2, 100).validate().empty());  // too many pages
 }
 
@@ -43,7 +43,8 @@ TEST_CASE("expand puts the upper halves at the head of the lists of the type it 
 
 TEST_CASE("__rmqueue_smallest takes the head of the list, so insertion order decides") {
   Bench b(geo(0, 1, 4), "v6.10",
-          layout({Mt::MOVABLE, Mt::MOVABLE, Mt::MOVABLE, Mt::MOVABLE}, {{2, 1, Mt::MOVABLE}, {0, 1, Mt::MOVABLE}}));
+          layout({Mt::MOVABLE, Mt::MOVABLE, Mt::MOVABLE, Mt::MOVABLE},
+                 {{2, 1, Mt::MOVABLE}, {0, 1, Mt::MOVABLE}}));
   CHECK(b.list(1, Mt::MOVABLE) == std::vector<int>{2, 0});
   Ctx c = b.ctx();
   CHECK(b.variant.kernel.fn.__rmqueue_smallest(c, 1, Mt::MOVABLE) == 2);
@@ -51,8 +52,8 @@ TEST_CASE("__rmqueue_smallest takes the head of the list, so insertion order dec
 }
 
 TEST_CASE("__free_one_page merges free buddies up to MAX_PAGE_ORDER") {
-  Bench b(geo(1, 2, 2), "v6.10", layout({Mt::MOVABLE, Mt::MOVABLE}, {{0, 1, Mt::MOVABLE}, {3, 0, Mt::MOVABLE}},
-                                        {{2, 0, true}}));
+  Bench b(geo(1, 2, 2), "v6.10",
+          layout({Mt::MOVABLE, Mt::MOVABLE}, {{0, 1, Mt::MOVABLE}, {3, 0, Mt::MOVABLE}}, {{2, 0, true}}));
   Ctx c = b.ctx();
   b.s().set_owner(2, OWNER_NONE);
   b.variant.kernel.fn.__free_one_page(c, 2, 0, Mt::MOVABLE, FPI_NONE);
@@ -94,7 +95,8 @@ TEST_CASE("merging compatible blocks fixes the buddy's block type only with e6cf
 TEST_CASE("a freed page goes to the tail when its merged buddy is likely to coalesce (buddy_merge_likely)") {
   // pfn 1 freed: its buddy pfn 0 is allocated, but the order-1 buddy at pfn 2 is free.
   Bench b(geo(2, 3, 2), "v6.10",
-          layout({Mt::MOVABLE, Mt::MOVABLE}, {{2, 1, Mt::MOVABLE}, {4, 0, Mt::MOVABLE}}, {{0, 0, true}, {1, 0, true}}));
+          layout({Mt::MOVABLE, Mt::MOVABLE}, {{2, 1, Mt::MOVABLE}, {4, 0, Mt::MOVABLE}},
+                 {{0, 0, true}, {1, 0, true}}));
   Ctx c = b.ctx();
   b.s().set_owner(1, OWNER_NONE);
   b.variant.kernel.fn.__free_one_page(c, 1, 0, Mt::MOVABLE, FPI_NONE);

@@ -19,7 +19,8 @@ std::optional<Violation> check(const char* name, Bench& b) {
 }  // namespace
 
 TEST_CASE("freelist-hygiene holds on a typed layout and names the page, block and list when broken") {
-  Bench b(geo(1, 2, 2), "v6.10", layout({Mt::MOVABLE, Mt::UNMOVABLE}, {{0, 1, Mt::MOVABLE}, {2, 1, Mt::UNMOVABLE}}));
+  Bench b(geo(1, 2, 2), "v6.10",
+          layout({Mt::MOVABLE, Mt::UNMOVABLE}, {{0, 1, Mt::MOVABLE}, {2, 1, Mt::UNMOVABLE}}));
   CHECK(!check("freelist-hygiene", b));
   Ctx c = b.ctx();
   c.set_pb_bits(1, static_cast<uint8_t>(Mt::ISOLATE));
@@ -77,7 +78,8 @@ TEST_CASE("buddy-structure catches order mismatch, misalignment, overlap, lost a
 }
 
 TEST_CASE("free-accounting compares nr_free and NR_FREE_PAGES with the lists, ISOLATE excluded") {
-  Bench b(geo(1, 2, 2), "v6.10", layout({Mt::ISOLATE, Mt::MOVABLE}, {{0, 1, Mt::ISOLATE}, {2, 1, Mt::MOVABLE}}));
+  Bench b(geo(1, 2, 2), "v6.10",
+          layout({Mt::ISOLATE, Mt::MOVABLE}, {{0, 1, Mt::ISOLATE}, {2, 1, Mt::MOVABLE}}));
   CHECK(b.counter(Counter::NR_FREE_PAGES) == 2);
   CHECK(!check("free-accounting", b));
   Ctx c = b.ctx();

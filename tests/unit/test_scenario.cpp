@@ -68,7 +68,8 @@ TEST_CASE("bad scenarios give file:line and what was expected") {
   expect_error("{ pfn = 0, order = 1,", "{ pfn = 1, order = 1,", "not aligned to its order 1");
   expect_error("{ pfn = 0, order = 1,", "{ pfn = 9, order = 0,", "outside the zone");
   expect_error("{ pfn = 2, order = 1, movable", "{ pfn = 0, order = 0, movable", "overlaps another entry");
-  expect_error("migratetype = \"MOVABLE\" }", "migratetype = \"UNMOVABLE\" }", "a well-formed layout keeps free lists typed");
+  expect_error("migratetype = \"MOVABLE\" }", "migratetype = \"UNMOVABLE\" }",
+               "a well-formed layout keeps free lists typed");
   expect_error("migratetype = \"MOVABLE\" }", "migratetype = \"SQUISHY\" }", "must be a migratetype");
   expect_error("alloc_pages(order=1,", "alloc_pages(order=5,", "exceeds MAX_PAGE_ORDER");
   expect_error("alloc_pages(order=1,", "grab_pages(order=1,", "unknown operation 'grab_pages'");
@@ -95,9 +96,10 @@ TEST_CASE("free buddies that would have merged are rejected") {
   std::string text = kGood;
   text.replace(text.find("free = [{ pfn = 0, order = 1, migratetype = \"MOVABLE\" }]"),
                std::string("free = [{ pfn = 0, order = 1, migratetype = \"MOVABLE\" }]").size(),
-               "free = [{ pfn = 0, order = 0, migratetype = \"MOVABLE\" }, { pfn = 1, order = 0, migratetype = \"MOVABLE\" }]");
-  CHECK_THROWS_WITH_AS(load_scenario_file(write_temp("merge.toml", text)), doctest::Contains("would have merged"),
-                       InputError);
+               "free = [{ pfn = 0, order = 0, migratetype = \"MOVABLE\" }, { pfn = 1, order = 0, migratetype "
+               "= \"MOVABLE\" }]");
+  CHECK_THROWS_WITH_AS(load_scenario_file(write_temp("merge.toml", text)),
+                       doctest::Contains("would have merged"), InputError);
 }
 
 TEST_CASE("unknown scenario names list the catalogue") {

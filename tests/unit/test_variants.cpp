@@ -31,18 +31,21 @@ TEST_CASE("reverting and applying commits") {
   CHECK(a.spec == "hygiene-v2 +f37c0f6876a8 +fd919a85cd55");
   CHECK(a.kernel.has(F_ISOLATE_SPLITS_UNDER_LOCK));
   // fd919a85cd55 alone does not fit on hygiene-v2: it was written on top of f37c0f6876a8.
-  CHECK_THROWS_WITH_AS(resolve_variant("hygiene-v2 +fd919a85cd55"), doctest::Contains("f37c0f6876a8"), InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("hygiene-v2 +fd919a85cd55"), doctest::Contains("f37c0f6876a8"),
+                       InputError);
 }
 
 TEST_CASE("bad variant specs are refused with a reason") {
   CHECK_THROWS_WITH_AS(resolve_variant("v9.99"), doctest::Contains("unknown variant 'v9.99'"), InputError);
   CHECK_THROWS_WITH_AS(resolve_variant("v6.10 -deadbeef00"), doctest::Contains("unknown commit"), InputError);
-  CHECK_THROWS_WITH_AS(resolve_variant("v6.6 -fd919a85cd55"), doctest::Contains("not in v6.6's stack"), InputError);
-  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 +fd919a85cd55"), doctest::Contains("already has it"), InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.6 -fd919a85cd55"), doctest::Contains("not in v6.6's stack"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 +fd919a85cd55"), doctest::Contains("already has it"),
+                       InputError);
   CHECK_THROWS_WITH_AS(resolve_variant("v6.10 fd919a85cd55"), doctest::Contains("must be +COMMIT or -COMMIT"),
                        InputError);
   // fd919a85cd55 was written on top of f37c0f6876a8.
-  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 -f37c0f6876a8"), doctest::Contains("written on top of f37c0f6876a8"),
-                       InputError);
+  CHECK_THROWS_WITH_AS(resolve_variant("v6.10 -f37c0f6876a8"),
+                       doctest::Contains("written on top of f37c0f6876a8"), InputError);
   CHECK_THROWS_WITH_AS(resolve_variant(""), doctest::Contains("empty variant spec"), InputError);
 }

@@ -1,0 +1,135 @@
+// pagecheck check SCENARIO [--variant V] ...
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "checker/cli/commands.hpp"
+#include "checker/run.hpp"
+#include "traces/json.hpp"
+
+namespace pc = pagecheck;
+using nlohmann::json;
+
+namespace pagecheck::cli {
+
+int exit_code(model::Verdict v) {
+  switch (v) {
+    case pc::model::Verdict::Holds: return kHolds;
+    case pc::model::Verdict::Violated: return kViolated;
+    case pc::model::Verdict::Incomplete: return kIncomplete;
+  }
+  return kBadInput;
+}
+
+namespace {
+
+json stats_json(const pc::checker::Stats& s) {
+  return {{"states", s.states},
+          {"transitions", s.transitions},
+          {"max_depth", s.max_depth},
+          {"complete_depth", s.complete_depth},
+          {"seconds", s.seconds},
+          {"initial_states", s.initial_states},
+          {"memory_bytes", s.memory_bytes}};
+}
+
+std::string stats_line(const pc::checker::Stats& s) {
+  return fmt::format("{} distinct states from {} initial state{}, {} transitions, depth {}, {:.3f} s",
+                     s.states, s.initial_states, s.initial_states == 1 ? "" : "s", s.transitions, s.max_depth,
+                     s.seconds);
+}
+
+struct CheckArgs {
+  pc::checker::CheckRequest req;
+  bool as_json = false;
+  bool no_progress = false;
+  std::string trace_out;
+  std::string format = "text";
+};
+
+int cmd_check(CheckArgs& a) {
+  a.req.bounds.progress = !a.no_progress;
+  pc::checker::CheckOutcome o = pc::checker::run_check(a.req);
+  const auto& r = o.result;
+  if (!a.trace_out.empty()) {
+    if (!o.trace)
+      throw pc::InputError(fmt::format("--trace-out {}: no violation, so no trace was written", a.trace_out));
+    std::ofstream f(a.trace_out);
+    if (!f) throw pc::InputError(fmt::format("--trace-out {}: cannot write the file", a.trace_out));
+    f << pc::traces::trace_json(*o.trace).dump(2) << "\n";
+  }
+  if (a.as_json || a.format == "json") {
+    json j = {{"verdict", pc::model::verdict_name(r.verdict)},
+              {"scenario", o.scenario.name},
+              {"variant", o.variant.spec},
+              {"engine", "explicit"},
+              {"properties", o.properties},
+              {"stats", stats_json(r.stats)}};
+    if (r.violation)
+      j["violation"] = {{"property", r.violation->property},
+                        {"message", r.violation->message},
+                        {"pfns", r.violation->pfns},
+                        {"pageblocks", r.violation->pageblocks}};
+    if (o.trace) j["trace"] = pc::traces::trace_json(*o.trace);
+    if (r.verdict == pc::model::Verdict::Incomplete) j["incomplete_reason"] = r.incomplete_reason;
+    fmt::print("{}\n", j.dump(2));
+    return exit_code(r.verdict);
+  }
+  std::string props;
+  for (const auto& p : o.properties) props += (props.empty() ? "" : ", ") + p;
+  switch (r.verdict) {
+    case pc::model::Verdict::Holds:
+      fmt::print("{} on {}: holds ({}).\nExhausted the state space: {}.\n", o.scenario.name, o.variant.spec,
+                 props, stats_line(r.stats));
+      break;
+    case pc::model::Verdict::Violated:
+      fmt::print("{}", pc::traces::format_text(*o.trace));
+      fmt::print("\nSearch: {}.\n", stats_line(r.stats));
+      break;
+    case pc::model::Verdict::Incomplete:
+      fmt::print(
+          "{} on {}: incomplete, {}; no violation in what was explored ({}).\nExplored: {}; levels "
+          "0..{} complete.\n",
+          o.scenario.name, o.variant.spec, r.incomplete_reason, props, stats_line(r.stats),
+          r.stats.complete_depth);
+      break;
+  }
+  return exit_code(r.verdict);
+}
+
+}  // namespace
+
+Runner add_check(CLI::App& app) {
+  auto ca = std::make_shared<CheckArgs>();
+  auto* check =
+      app.add_subcommand("check", "Check a scenario against a variant: every interleaving, every layout");
+  check->add_option("scenario", ca->req.scenario, "Catalogue name or path of a scenario file")->required();
+  check->add_option("--variant", ca->req.variant,
+                    "Variant spec, e.g. \"v6.10\" or \"v6.10 -fd919a85cd55\" (default: the newest modelled "
+                    "kernel, " +
+                        pc::checker::default_variant() + ")");
+  check->add_option("--apply", ca->req.apply, "Add a modelled commit to the variant's stack");
+  check->add_option("--revert", ca->req.revert, "Drop a modelled commit from the variant's stack");
+  check->add_option("--property", ca->req.properties,
+                    "Property to check (repeatable; default: the scenario's)");
+  check
+      ->add_option("--max-depth", ca->req.bounds.max_depth,
+                   "Stop after this many steps (verdict: incomplete)")
+      ->check(CLI::Range(0L, 1000000L));
+  check->add_option("--max-states", ca->req.bounds.max_states, "Stop after this many distinct states")
+      ->check(CLI::Range(1L, 4000000000L));
+  check->add_option("--time-limit", ca->req.bounds.time_limit, "Stop after this many seconds")
+      ->check(CLI::Range(0.001, 1e7));
+  check
+      ->add_option("--memory-limit", ca->req.bounds.memory_limit_mb,
+                   "Stop when the search holds this many MB")
+      ->check(CLI::Range(1L, 1L << 22));
+  check->add_flag("--json", ca->as_json, "Print one JSON object");
+  check->add_option("--format", ca->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  check->add_option("--trace-out", ca->trace_out, "Write the counterexample trace (JSON) to this file");
+  check->add_flag("--no-progress", ca->no_progress, "No progress lines on stderr");
+  return [check, ca]() -> int { return check->parsed() ? cmd_check(*ca) : -1; };
+}
+
+}  // namespace pagecheck::cli
