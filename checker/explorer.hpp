@@ -1,5 +1,6 @@
-// The explicit-state explorer: breadth-first over every interleaving, a visited set of 64-bit
-// state fingerprints, parent links to rebuild the shortest counterexample.
+// The explicit-state explorer: breadth first (level-synchronous, parallel) or depth first over
+// the interleavings of the CPUs' steps, storing 64-bit fingerprints (or whole states) of the
+// canonical states, with the reductions of SearchOptions. docs/design.md, "The explorer".
 #pragma once
 
 #include <vector>
@@ -12,30 +13,23 @@ namespace pagecheck::checker {
 
 class Explorer : public Engine {
  public:
-  Explorer(const model::TransitionSystem& ts, std::vector<model::State> initial, props::PropertySet props);
+  Explorer(const model::TransitionSystem& ts, std::vector<model::State> initial, props::PropertySet props,
+           SearchOptions options = {});
   Result check(const Bounds& bounds) override;
+
+  // Tests: collect the fingerprints of the terminal states (every CPU done, or a deadlock)
+  // the search reaches, in the store's canonical form.
+  void collect_terminal_states(std::vector<uint64_t>* out) { terminal_out_ = out; }
+
+  // Throws InputError when the options do not combine (one line naming them).
+  static void validate(const SearchOptions& o, const model::TransitionSystem& ts);
 
  private:
   const model::TransitionSystem& ts_;
   std::vector<model::State> initial_;
   props::PropertySet props_;
-};
-
-// Open-addressing set of 64-bit fingerprints mapping to a state index.
-class FingerprintTable {
- public:
-  explicit FingerprintTable(size_t initial_capacity = 1 << 16);
-  // Returns {index, inserted}; index is the new state's number when inserted.
-  std::pair<uint32_t, bool> insert(uint64_t fp, uint32_t index_if_new);
-  size_t size() const { return size_; }
-  size_t bytes() const { return keys_.capacity() * sizeof(uint64_t) + vals_.capacity() * sizeof(uint32_t); }
-
- private:
-  void grow();
-  std::vector<uint64_t> keys_;  // 0 = empty (fingerprint 0 is remapped to 1)
-  std::vector<uint32_t> vals_;
-  size_t size_ = 0;
-  size_t mask_;
+  SearchOptions opt_;
+  std::vector<uint64_t>* terminal_out_ = nullptr;
 };
 
 }  // namespace pagecheck::checker

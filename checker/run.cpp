@@ -24,7 +24,8 @@ CheckOutcome run_check(const CheckRequest& req) {
   model::TransitionSystem ts(layout, out.variant.kernel, out.scenario.programs);
   std::vector<model::State> initial = model::initial_states(ts, out.scenario);
   std::vector<model::State> initial_copy = initial;  // the explorer consumes its copy
-  Explorer ex(ts, std::move(initial), props);
+  Explorer::validate(req.search, ts);
+  Explorer ex(ts, std::move(initial), props, req.search);
   out.result = ex.check(req.bounds);
   if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0) {
     traces::TraceMeta meta{out.scenario.name, out.scenario.file, out.scenario.summary, out.variant.spec, {}};

@@ -23,6 +23,7 @@ struct CheckRequest {
   std::vector<std::string> apply, revert;
   std::vector<std::string> properties;  // empty: the scenario's [check], else all that apply
   Bounds bounds;
+  SearchOptions search;
 };
 
 struct CheckOutcome {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/footprint.hpp"
 #include "model/kernel/kernel.hpp"
 
 namespace pagecheck::model {
@@ -166,8 +167,15 @@ void Ctx::set_pb_bits(int pb, uint8_t bits) {
 
 void Ctx::mod_counter(int idx, int delta) {
   if (delta == 0) return;
+  // A counter update is an add, not a read and a write: adds commute (model/footprint.hpp).
+  AccessLog* log = s.log();
+  if (log) {
+    log->on_add(idx);
+    s.set_log(nullptr);
+  }
   int old = s.counter(idx);
   s.set_counter(idx, old + delta);
+  s.set_log(log);
   rec(Delta{DeltaKind::Counter, idx, 0, 0, old, old + delta});
 }
 

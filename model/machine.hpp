@@ -33,6 +33,11 @@ enum class Flow : uint8_t {
 
 using RunFn = Flow (*)(Ctx&);
 
+class Footprint;  // model/footprint.hpp
+// Declares what the next step of a frame of this procedure may touch, from the state before
+// the step (model/footprint.hpp). Without one the step conflicts with everything.
+using FootprintFn = void (*)(const Ctx&, Footprint&);
+
 // How a trace shows a procedure's return value.
 enum class RetKind : uint8_t { Void, Errno, Pfn, Count };
 
@@ -44,6 +49,7 @@ struct ProcDef {
   // Arguments as a reader expects them in a trace, from the frame's locals.
   std::string (*describe)(const Ctx&) = nullptr;
   RetKind ret = RetKind::Void;
+  FootprintFn footprint = nullptr;
 };
 
 // Return values travel as ints: an errno as its negative, a pfn as itself or -1 for NULL.

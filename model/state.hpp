@@ -90,50 +90,68 @@ struct Layout {
   int counter_pcp_count(int cpu) const { return static_cast<int>(Counter::kFixed) + nr_orders + cpu; }
 };
 
+class AccessLog;  // model/footprint.hpp
+void log_state_read(AccessLog* log, int off, int len);
+void log_state_write(AccessLog* log, int off, int len);
+void log_cpu_area(AccessLog* log, int cpu);
+
 // Non-owning view of one state. All accessors are primitive reads and writes; the kernel model
 // in model/kernel/ builds its functions from them through Ctx, which can record every write.
+// With an AccessLog attached (--check-footprints) every access is reported to it.
 class StateRef {
  public:
   StateRef(uint8_t* data, const Layout* layout) : p_(data), L_(layout) {}
   const Layout& layout() const { return *L_; }
   uint8_t* data() const { return p_; }
   std::span<const uint8_t> bytes() const { return {p_, static_cast<size_t>(L_->size)}; }
+  AccessLog* log() const { return log_; }
+  void set_log(AccessLog* log) { log_ = log; }
 
-  uint8_t flags(int pfn) const { return p_[L_->off_flags + pfn]; }
-  void set_flags(int pfn, uint8_t v) { p_[L_->off_flags + pfn] = v; }
-  uint8_t priv(int pfn) const { return p_[L_->off_private + pfn]; }
-  void set_priv(int pfn, uint8_t v) { p_[L_->off_private + pfn] = v; }
-  uint8_t list_of(int pfn) const { return p_[L_->off_list + pfn]; }
-  void set_list_of(int pfn, uint8_t v) { p_[L_->off_list + pfn] = v; }
-  uint8_t next(int pfn) const { return p_[L_->off_next + pfn]; }
-  void set_next(int pfn, uint8_t v) { p_[L_->off_next + pfn] = v; }
-  uint8_t owner(int pfn) const { return p_[L_->off_owner + pfn]; }
-  void set_owner(int pfn, uint8_t v) { p_[L_->off_owner + pfn] = v; }
-  uint8_t pcpmt(int pfn) const { return p_[L_->off_pcpmt + pfn]; }
-  void set_pcpmt(int pfn, uint8_t v) { p_[L_->off_pcpmt + pfn] = v; }
+  uint8_t flags(int pfn) const { return rd(L_->off_flags + pfn); }
+  void set_flags(int pfn, uint8_t v) { wr(L_->off_flags + pfn, v); }
+  uint8_t priv(int pfn) const { return rd(L_->off_private + pfn); }
+  void set_priv(int pfn, uint8_t v) { wr(L_->off_private + pfn, v); }
+  uint8_t list_of(int pfn) const { return rd(L_->off_list + pfn); }
+  void set_list_of(int pfn, uint8_t v) { wr(L_->off_list + pfn, v); }
+  uint8_t next(int pfn) const { return rd(L_->off_next + pfn); }
+  void set_next(int pfn, uint8_t v) { wr(L_->off_next + pfn, v); }
+  uint8_t owner(int pfn) const { return rd(L_->off_owner + pfn); }
+  void set_owner(int pfn, uint8_t v) { wr(L_->off_owner + pfn, v); }
+  uint8_t pcpmt(int pfn) const { return rd(L_->off_pcpmt + pfn); }
+  void set_pcpmt(int pfn, uint8_t v) { wr(L_->off_pcpmt + pfn, v); }
 
-  uint8_t pb_bits(int pb) const { return p_[L_->off_pb + pb]; }
-  void set_pb_bits(int pb, uint8_t v) { p_[L_->off_pb + pb] = v; }
+  uint8_t pb_bits(int pb) const { return rd(L_->off_pb + pb); }
+  void set_pb_bits(int pb, uint8_t v) { wr(L_->off_pb + pb, v); }
 
-  uint8_t head(int list) const { return p_[L_->off_heads + list]; }
-  void set_head(int list, uint8_t v) { p_[L_->off_heads + list] = v; }
+  uint8_t head(int list) const { return rd(L_->off_heads + list); }
+  void set_head(int list, uint8_t v) { wr(L_->off_heads + list, v); }
 
   int counter(int idx) const {
+    const int off = L_->off_counters + 2 * idx;
+    if (log_) [[unlikely]]
+      log_state_read(log_, off, 2);
     int16_t v;
-    std::memcpy(&v, p_ + L_->off_counters + 2 * idx, 2);
+    std::memcpy(&v, p_ + off, 2);
     return v;
   }
   void set_counter(int idx, int v) {
+    const int off = L_->off_counters + 2 * idx;
+    if (log_) [[unlikely]]
+      log_state_write(log_, off, 2);
     auto w = static_cast<int16_t>(v);
-    std::memcpy(p_ + L_->off_counters + 2 * idx, &w, 2);
+    std::memcpy(p_ + off, &w, 2);
   }
   int counter(Counter c) const { return counter(static_cast<int>(c)); }
   void set_counter(Counter c, int v) { set_counter(static_cast<int>(c), v); }
 
-  uint8_t lock_owner(int lock) const { return p_[L_->off_locks + lock]; }
-  void set_lock_owner(int lock, uint8_t v) { p_[L_->off_locks + lock] = v; }
+  uint8_t lock_owner(int lock) const { return rd(L_->off_locks + lock); }
+  void set_lock_owner(int lock, uint8_t v) { wr(L_->off_locks + lock, v); }
 
-  uint8_t* cpu(int c) const { return p_ + L_->off_cpus + c * L_->cpu_stride; }
+  uint8_t* cpu(int c) const {
+    if (log_) [[unlikely]]
+      log_cpu_area(log_, c);
+    return p_ + L_->off_cpus + c * L_->cpu_stride;
+  }
 
   // List helpers over the next links (lists are tiny: at most nr_pages entries).
   int list_len(int list) const;
@@ -141,8 +159,19 @@ class StateRef {
   std::vector<int> list_pfns(int list) const;
 
  private:
+  uint8_t rd(int off) const {
+    if (log_) [[unlikely]]
+      log_state_read(log_, off, 1);
+    return p_[off];
+  }
+  void wr(int off, uint8_t v) {
+    if (log_) [[unlikely]]
+      log_state_write(log_, off, 1);
+    p_[off] = v;
+  }
   uint8_t* p_;
   const Layout* L_;
+  AccessLog* log_ = nullptr;
 };
 
 // An owning state buffer.

@@ -44,16 +44,23 @@ class TransitionSystem {
   // Every outcome of one CPU's next step, in a fixed order: f(outcome, StateRef next, raised).
   // `scratch` must hold layout().size bytes; `next` points into it and is valid during f.
   // Returns the number of outcomes (0 when the CPU is done or blocked).
+  // With `log`, every primitive access of every run of the step is reported to it
+  // (--check-footprints; the callback sees the accesses of the outcome it is given).
   template <class F>
-  int for_each_outcome(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs, F&& f) const {
-    return enumerate(s, cpu, scratch, obs,
-                     [&](int n, const std::vector<int>&, StateRef next,
-                         const std::optional<Violation>& raised) { f(n, next, raised); });
+  int for_each_outcome(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs, F&& f,
+                       AccessLog* log = nullptr) const {
+    return enumerate(
+        s, cpu, scratch, obs,
+        [&](int n, const std::vector<int>&, StateRef next, const std::optional<Violation>& raised) {
+          f(n, next, raised);
+        },
+        log);
   }
 
   // As for_each_outcome, with the choice script of each outcome: f(outcome, script, next, raised).
   template <class F>
-  int enumerate(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs, F&& f) const;
+  int enumerate(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs, F&& f,
+                AccessLog* log = nullptr) const;
 
   // Replays outcome number `outcome` of `cpu` from `s` (in place), recording events.
   StepResult replay(StateRef s, int cpu, int outcome, Recorder* rec, Observer* obs) const;
@@ -68,8 +75,8 @@ class TransitionSystem {
 };
 
 template <class F>
-int TransitionSystem::enumerate(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs,
-                                F&& f) const {
+int TransitionSystem::enumerate(std::span<const uint8_t> s, int cpu, uint8_t* scratch, Observer* obs, F&& f,
+                                AccessLog* log) const {
   if (s[static_cast<size_t>(layout_.off_cpus + cpu * layout_.cpu_stride + cpuoff::depth)] == 0) return 0;
   // Run with no script first: most steps have no choice point. Then a depth-first enumeration
   // of choice scripts: queue the siblings of every choice point a run met beyond its script.
@@ -77,6 +84,7 @@ int TransitionSystem::enumerate(std::span<const uint8_t> s, int cpu, uint8_t* sc
   arity.clear();
   std::memcpy(scratch, s.data(), s.size());
   StateRef next(scratch, &layout_);
+  next.set_log(log);
   StepResult r = run_step(next, cpu, nullptr, &arity, nullptr, obs);
   if (r.status == StepStatus::Blocked) return 0;
   static const std::vector<int> kEmpty;

@@ -161,6 +161,30 @@ std::optional<Violation> check_isolate_accounting(const model::TransitionSystem&
   return std::nullopt;
 }
 
+// freelist-hygiene, per page: "p on free_list[o][mt] => pageblock(p) is mt" reads p and its block.
+void support_freelist_hygiene(const Layout& L, const model::ResourceSet& written, model::ResourceSet& reads) {
+  const int per_pb = L.geo.pageblock_nr_pages();
+  written.for_each([&](int r) {
+    if (r < model::res_pageblock(L, 0)) {
+      reads.set(model::res_pageblock(L, L.geo.pageblock_of(r)));
+    } else if (r < model::res_list(L, 0)) {
+      int pb = r - model::res_pageblock(L, 0);
+      for (int p = pb * per_pb; p < (pb + 1) * per_pb; ++p) reads.set(model::res_page(L, p));
+    }
+  });
+}
+
+// buddy-structure: each conjunct reads the pages of one MAX_PAGE_ORDER block (a free entry, buddy
+// or pcp, never crosses one); list links are kept consistent by the Ctx primitives themselves.
+void support_buddy_structure(const Layout& L, const model::ResourceSet& written, model::ResourceSet& reads) {
+  const int max_pages = L.geo.max_order_nr_pages();
+  written.for_each([&](int r) {
+    if (r >= model::res_pageblock(L, 0)) return;
+    int lo = r & ~(max_pages - 1);
+    for (int p = lo; p < lo + max_pages && p < L.nr_pages; ++p) reads.set(model::res_page(L, p));
+  });
+}
+
 }  // namespace
 
 void add_buddy_properties(std::vector<Property>& v) {
@@ -168,23 +192,25 @@ void add_buddy_properties(std::vector<Property>& v) {
                "every free buddy on free_list[order][mt] starts in a pageblock of type mt",
                "VM_WARN_ONCE \"page type is %lu, passed migratetype is %d\" in __add_to_free_list, "
                "move_to_free_list and __del_page_from_free_list (mm/page_alloc.c, v6.10)",
-               "all variants", applies_everywhere, check_freelist_hygiene});
+               "all variants", applies_everywhere, check_freelist_hygiene, nullptr, Support::Local,
+               support_freelist_hygiene});
   v.push_back({"buddy-structure", Kind::State,
                "free buddies are aligned, disjoint, inside the zone, PageBuddy with the order of their "
                "list; no page is both free and allocated, none is lost, none is freed twice",
                "VM_BUG_ON_PAGE(pfn & ((1 << order) - 1)) and bad_range() in __free_one_page, "
                "page_is_buddy(), and the \"nonzero mapcount\" bad-page report of a double free",
-               "all variants", applies_everywhere, check_buddy_structure, observe_buddy_structure});
+               "all variants", applies_everywhere, check_buddy_structure, observe_buddy_structure,
+               Support::Local, support_buddy_structure});
   v.push_back({"free-accounting", Kind::State,
                "nr_free[order], NR_FREE_PAGES and NR_FREE_CMA_PAGES equal what the free lists hold "
                "(ISOLATE lists not counted in NR_FREE_PAGES)",
                "unchecked in the kernel; the counters drift silently (what account_freepages(), "
                "v6.10, makes exact)",
-               "all variants", applies_everywhere, check_free_accounting});
+               "all variants", applies_everywhere, check_free_accounting, nullptr, Support::Linear});
   v.push_back({"isolate-accounting", Kind::State,
                "zone->nr_isolate_pageblock equals the number of isolated pageblocks",
                "unchecked; has_isolate_pageblock() relies on it", "all variants", applies_everywhere,
-               check_isolate_accounting});
+               check_isolate_accounting, nullptr, Support::Linear});
 }
 
 }  // namespace pagecheck::props

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/footprint.hpp"
 #include "model/machine.hpp"
 #include "model/system.hpp"
 
@@ -18,6 +19,17 @@ enum class Kind : uint8_t {
 };
 const char* kind_name(Kind k);
 
+// How a state property's verdict depends on the state, for the reductions (docs/design.md,
+// "Reductions and properties"). A reduced search visits fewer states; it still finds a
+// violating state if, for every conjunct of the property, a step that writes one of the
+// objects the conjunct reads is taken to read all of them.
+enum class Support : uint8_t {
+  Global,  // undeclared: a step that writes anything shared is taken to read everything
+  Local,   // conjuncts over a few objects each; support() names what a write makes a step read
+  Linear,  // counters equal to sums over the lists: each step changes the difference by an
+           // amount its own reads decide, so a violating step shows in every order: no extension
+};
+
 struct Property {
   const char* name;
   Kind kind;
@@ -27,6 +39,10 @@ struct Property {
   bool (*applies)(const model::Kernel&);
   std::optional<model::Violation> (*check)(const model::TransitionSystem&, model::StateRef) = nullptr;
   void (*observe)(model::Ctx&, const model::Observation&) = nullptr;
+  Support support = Support::Global;
+  // Support::Local: adds to `reads` the objects of every conjunct that reads one of `written`.
+  void (*support_fn)(const model::Layout&, const model::ResourceSet& written,
+                     model::ResourceSet& reads) = nullptr;
 };
 
 const std::vector<Property>& registry();
@@ -43,6 +59,8 @@ class PropertySet : public model::Observer {
   std::optional<model::Violation> check_state(const model::TransitionSystem& ts, model::StateRef s) const;
   std::optional<model::Violation> check_end(const model::TransitionSystem& ts, model::StateRef s) const;
   void observe(model::Ctx& ctx, const model::Observation& o) override;
+  // Widens a step's footprint by what the selected state properties read (see Support).
+  void extend(const model::Layout& L, model::Footprint& fp) const;
   bool empty() const { return props_.empty(); }
 
  private:

@@ -62,6 +62,23 @@ void PropertySet::observe(model::Ctx& ctx, const model::Observation& o) {
   for (const Property* p : event_) p->observe(ctx, o);
 }
 
+void PropertySet::extend(const model::Layout& L, model::Footprint& fp) const {
+  if (fp.all() || !fp.writes_anything()) return;
+  const model::ResourceSet written = fp.writes() | fp.adds();
+  for (const Property* p : state_) {
+    switch (p->support) {
+      case Support::Linear: break;
+      case Support::Local:
+        if (p->support_fn) {
+          p->support_fn(L, written, fp.reads());
+          break;
+        }
+        [[fallthrough]];
+      case Support::Global: fp.reads().set_all(model::res_count(L)); return;
+    }
+  }
+}
+
 PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where) {
   std::vector<const Property*> v;
   if (names.empty()) {

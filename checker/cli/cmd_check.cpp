@@ -1,6 +1,7 @@
 // pagecheck check SCENARIO [--variant V] ...
 #include <fmt/format.h>
 
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,10 @@ int exit_code(model::Verdict v) {
 
 namespace {
 
+double bytes_per_state(const pc::checker::Stats& s) {
+  return s.states > 0 ? static_cast<double>(s.store_bytes) / static_cast<double>(s.states) : 0;
+}
+
 json stats_json(const pc::checker::Stats& s) {
   return {{"states", s.states},
           {"transitions", s.transitions},
@@ -31,7 +36,40 @@ json stats_json(const pc::checker::Stats& s) {
           {"complete_depth", s.complete_depth},
           {"seconds", s.seconds},
           {"initial_states", s.initial_states},
-          {"memory_bytes", s.memory_bytes}};
+          {"memory_bytes", s.memory_bytes},
+          {"store_bytes", s.store_bytes},
+          {"bytes_per_state", bytes_per_state(s)},
+          {"collision_probability", s.collision_probability},
+          {"revisits", s.revisits},
+          {"pruned", s.pruned},
+          {"footprint_checks", s.footprint_checks}};
+}
+
+json search_json(const pc::checker::SearchOptions& o) {
+  return {{"strategy", pc::checker::strategy_name(o.strategy)},
+          {"por", pc::checker::por_name(o.por)},
+          {"threads", o.threads},
+          {"symmetry", o.symmetry},
+          {"preemption_bound", o.preemption_bound},
+          {"store", o.full_states ? "full-states" : "fingerprints"},
+          {"check_footprints", o.check_footprints}};
+}
+
+std::string store_line(const pc::checker::Stats& s, const pc::checker::SearchOptions& o) {
+  if (s.states == 0 || o.strategy == pc::checker::Strategy::Foundation) return {};
+  if (o.full_states)
+    return fmt::format("State store: whole states, {:.1f} bytes per state.\n", bytes_per_state(s));
+  return fmt::format(
+      "State store: 64-bit fingerprints, {:.1f} bytes per state; probability that a fingerprint collision "
+      "hid "
+      "a state: {:.1e}.\n",
+      bytes_per_state(s), s.collision_probability);
+}
+
+// Ctrl-C: the first one asks the search to stop and report; a second one ends the process.
+extern "C" void on_sigint(int) {
+  pc::checker::request_interrupt();
+  std::signal(SIGINT, SIG_DFL);
 }
 
 std::string stats_line(const pc::checker::Stats& s) {
@@ -46,11 +84,30 @@ struct CheckArgs {
   bool no_progress = false;
   std::string trace_out;
   std::string format = "text";
+  std::string strategy, por = "none";
 };
 
 int cmd_check(CheckArgs& a) {
   a.req.bounds.progress = !a.no_progress;
-  pc::checker::CheckOutcome o = pc::checker::run_check(a.req);
+  auto& so = a.req.search;
+  so.por = a.por == "sleep"  ? pc::checker::Por::Sleep
+           : a.por == "dpor" ? pc::checker::Por::Dpor
+                             : pc::checker::Por::None;
+  if (a.strategy.empty()) a.strategy = so.por == pc::checker::Por::Dpor ? "dfs" : "bfs";
+  so.strategy = a.strategy == "dfs"          ? pc::checker::Strategy::Dfs
+                : a.strategy == "foundation" ? pc::checker::Strategy::Foundation
+                                             : pc::checker::Strategy::Bfs;
+  pc::checker::clear_interrupt();
+  auto old_handler = std::signal(SIGINT, on_sigint);
+  pc::checker::CheckOutcome o = [&] {
+    try {
+      return pc::checker::run_check(a.req);
+    } catch (...) {
+      std::signal(SIGINT, old_handler);
+      throw;
+    }
+  }();
+  std::signal(SIGINT, old_handler);
   const auto& r = o.result;
   if (!a.trace_out.empty()) {
     if (!o.trace)
@@ -64,6 +121,7 @@ int cmd_check(CheckArgs& a) {
               {"scenario", o.scenario.name},
               {"variant", o.variant.spec},
               {"engine", "explicit"},
+              {"search", search_json(so)},
               {"properties", o.properties},
               {"stats", stats_json(r.stats)}};
     if (r.violation)
@@ -80,12 +138,12 @@ int cmd_check(CheckArgs& a) {
   for (const auto& p : o.properties) props += (props.empty() ? "" : ", ") + p;
   switch (r.verdict) {
     case pc::model::Verdict::Holds:
-      fmt::print("{} on {}: holds ({}).\nExhausted the state space: {}.\n", o.scenario.name, o.variant.spec,
-                 props, stats_line(r.stats));
+      fmt::print("{} on {}: holds ({}).\nExhausted the state space: {}.\n{}", o.scenario.name, o.variant.spec,
+                 props, stats_line(r.stats), store_line(r.stats, so));
       break;
     case pc::model::Verdict::Violated:
       fmt::print("{}", pc::traces::format_text(*o.trace));
-      fmt::print("\nSearch: {}.\n", stats_line(r.stats));
+      fmt::print("\nSearch: {}.\n{}", stats_line(r.stats), store_line(r.stats, so));
       break;
     case pc::model::Verdict::Incomplete:
       fmt::print(
@@ -93,6 +151,7 @@ int cmd_check(CheckArgs& a) {
           "0..{} complete.\n",
           o.scenario.name, o.variant.spec, r.incomplete_reason, props, stats_line(r.stats),
           r.stats.complete_depth);
+      fmt::print("{}", store_line(r.stats, so));
       break;
   }
   return exit_code(r.verdict);
@@ -129,6 +188,29 @@ Runner add_check(CLI::App& app) {
   check->add_option("--format", ca->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   check->add_option("--trace-out", ca->trace_out, "Write the counterexample trace (JSON) to this file");
   check->add_flag("--no-progress", ca->no_progress, "No progress lines on stderr");
+  check
+      ->add_option("--strategy", ca->strategy,
+                   "Search order: bfs (shortest counterexamples, parallel), dfs, or foundation (the "
+                   "foundation's BFS, the benchmark baseline); default bfs, dfs with --por dpor")
+      ->check(CLI::IsMember({"bfs", "dfs", "foundation"}));
+  check
+      ->add_option("--por", ca->por,
+                   "Partial-order reduction: none, sleep (sleep sets: fewer transitions), dpor (dynamic "
+                   "partial-order reduction from the steps' declared footprints: fewer states)")
+      ->check(CLI::IsMember({"none", "sleep", "dpor"}));
+  check->add_option("--threads", ca->req.search.threads, "Threads of the breadth-first search")
+      ->check(CLI::Range(1, 256));
+  check->add_flag("--symmetry", ca->req.search.symmetry,
+                  "Treat CPUs that run identical programs as interchangeable");
+  check
+      ->add_option(
+          "--preemption-bound", ca->req.search.preemption_bound,
+          "Explore only interleavings with at most K preemptions (CHESS); incomplete if it left any out")
+      ->check(CLI::Range(0, 1000));
+  check->add_flag("--full-states", ca->req.search.full_states,
+                  "Store whole states instead of 64-bit fingerprints (exact; more memory)");
+  check->add_flag("--check-footprints", ca->req.search.check_footprints,
+                  "Verify that every step touches only what its declared footprint says");
   return [check, ca]() -> int { return check->parsed() ? cmd_check(*ca) : -1; };
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "model/kernel/footprints.hpp"
 #include "model/kernel/kernel.hpp"
 
 namespace pagecheck::model {
@@ -455,7 +456,32 @@ Flow run_alloc_pages(Ctx& c) {
   a[cpuoff::res_order] = static_cast<uint8_t>(order);
   return c.ret(page);
 }
-const ProcDef kAllocPages{"alloc_pages", kPA61, 2, run_alloc_pages, describe_alloc, RetKind::Pfn};
+// The one step of alloc_pages(): zone->lock, the heads of the type's lists up to the first
+// non-empty one, whose head buddy it takes and splits (expand() puts the halves at the heads of
+// the lower lists); the pages of that buddy and their pageblocks' types.
+void fp_alloc_pages(const Ctx& c, Footprint& fp) {
+  const int order = c.loc(0);
+  const Mt mt = static_cast<Mt>(c.loc(1));
+  fp.lock(LOCK_ZONE);
+  for (int o = order; o <= MAX_PAGE_ORDER(c); ++o) {
+    const int list = c.L.buddy_list(o, mt);
+    fp.read_list(list);
+    const int page = c.s.head(list);
+    if (page == NIL) continue;
+    for (int w = order; w <= o; ++w) {
+      fp.write_list(c.L.buddy_list(w, mt));
+      fp.add_counter(c.L.counter_nr_free(w));
+    }
+    fp.write_pages(page, page + (1 << o));
+    for (int p = page; p < page + (1 << o); p += pageblock_nr_pages(c))
+      fp.read_pageblock(c.L.geo.pageblock_of(p));
+    fp.add_counter(Counter::NR_FREE_PAGES);
+    fp.add_counter(Counter::NR_FREE_CMA_PAGES);
+    return;
+  }
+}
+const ProcDef kAllocPages{"alloc_pages", kPA61,         2, run_alloc_pages, describe_alloc,
+                          RetKind::Pfn,  fp_alloc_pages};
 
 bool pages_allocated(Ctx& c, int pfn, int order) {
   for (int p = pfn; p < pfn + (1 << order); ++p)
@@ -517,7 +543,23 @@ Flow run_free_pages(Ctx& c) {
 std::string describe_free(const Ctx& c) {
   return pfn_order(c.loc(0), c.loc(1));
 }
-const ProcDef kFreePages{"__free_pages", kPA61, 3, run_free_pages, describe_free};
+// __free_pages(): the owners of the pages (free_pages_prepare()); before 55612e80e722 the
+// unlocked pageblock type read is a step of its own; then the zone->lock section of
+// __free_one_page(), which merges within the MAX_PAGE_ORDER block, on the lists of the type it
+// frees with (read before the lock until 55612e80e722) and of that block's pageblocks.
+void fp_free_pages(const Ctx& c, Footprint& fp) {
+  const int pfn = c.loc(F_PFN), order = c.loc(F_ORDER);
+  fp.read_pages(pfn, pfn + (1 << order));
+  fp.may_return();  // a double free returns at once; the return is not shared
+  if (c.pc() == FREE_ENTRY && !c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) {
+    fp.read_pageblock(c.L.geo.pageblock_of(pfn));
+    return;
+  }
+  fp_zone_section(c, fp, pfn, c.k.has(F_FREE_MT_UNDER_ZONE_LOCK) ? 0 : mt_bit(static_cast<Mt>(c.loc(F_MT))));
+  fp.read_counter(Counter::nr_isolate_pageblock);  // has_isolate_pageblock()
+}
+const ProcDef kFreePages{"__free_pages", kPA61,        3, run_free_pages, describe_free,
+                         RetKind::Void,  fp_free_pages};
 
 }  // namespace
 

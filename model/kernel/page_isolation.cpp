@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "model/kernel/footprints.hpp"
 #include "model/kernel/kernel.hpp"
 
 namespace pagecheck::model {
@@ -14,6 +15,11 @@ constexpr const char* kPI611 = "mm/page_isolation.c, v6.11 (v6.10 bodies)";
 void take_zone_lock(Ctx& c) {
   if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
 }
+
+// Footprints of the procedures below (defined after them).
+void fp_isolate_single_pageblock(const Ctx& c, Footprint& fp);
+void fp_start_isolate_page_range(const Ctx& c, Footprint& fp);
+void fp_undo_isolate_page_range(const Ctx& c, Footprint& fp);
 
 // has_unmovable_pages(), mm/page_isolation.c, v6.1.8 (same in v6.11). Compound pages are not
 // modelled (no allocation here is __GFP_COMP), nor ZONE_MOVABLE or MEMORY_OFFLINE skips.
@@ -198,7 +204,8 @@ Flow run_isp_v6_1(Ctx& c) {
     }
   }
 }
-const ProcDef kIspV6_1{"isolate_single_pageblock", kPI61, I_N, run_isp_v6_1, describe_isp, RetKind::Errno};
+const ProcDef kIspV6_1{"isolate_single_pageblock", kPI61, I_N, run_isp_v6_1, describe_isp, RetKind::Errno,
+                       fp_isolate_single_pageblock};
 
 // ---- start_isolate_page_range() / undo_isolate_page_range() ---------------------------------
 
@@ -275,7 +282,8 @@ Flow run_start_isolate_page_range(Ctx& c) {
   }
 }
 const ProcDef kStartIsolatePageRange{"start_isolate_page_range",   kPI61,          S_N,
-                                     run_start_isolate_page_range, describe_range, RetKind::Errno};
+                                     run_start_isolate_page_range, describe_range, RetKind::Errno,
+                                     fp_start_isolate_page_range};
 
 enum UndoLoc : uint8_t { U_START, U_END, U_MT, U_PFN, U_IEND, U_N };
 enum UndoPc : uint8_t { U_ENTRY = 0, U_LOOP, U_UNSET };
@@ -313,8 +321,119 @@ Flow run_undo_isolate_page_range(Ctx& c) {
     }
   }
 }
-const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range", kPI61, U_N, run_undo_isolate_page_range,
-                                    describe_range};
+const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range",   kPI61,          U_N,
+                                    run_undo_isolate_page_range, describe_range, RetKind::Void,
+                                    fp_undo_isolate_page_range};
+
+// ---- footprints (model/footprint.hpp) ---------------------------------------------------------
+// Each function declares the next step of a frame at its pc: the code from that pc up to and
+// including its first shared-memory region, through calls, and may_return() where the frame can
+// return before any region (the caller's code then runs on in the same step).
+
+// The zone->lock sections of set_migratetype_isolate() and unset_migratetype_isolate() (either
+// shape) on the pageblock of pfn: the buddies of its MAX_PAGE_ORDER block, on the lists of its
+// blocks' types, of MIGRATE_ISOLATE and of the type given back.
+void fp_set_isolate(const Ctx& c, Footprint& fp, int pfn) {
+  fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE));
+}
+void fp_unset_isolate(const Ctx& c, Footprint& fp, int pfn, Mt mt) {
+  fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE) | mt_bit(mt) | mt_bit(Mt::MOVABLE));
+}
+
+// One read of the unlocked scan at pfn, or the return when the scan is over.
+bool fp_isp_scan(Footprint& fp, int pfn, int boundary) {
+  if (pfn >= boundary) return true;
+  fp.read_page(pfn);
+  return false;
+}
+
+// isolate_single_pageblock() from its entry; true if it can return before any region.
+bool fp_isp_entry(const Ctx& c, Footprint& fp, int boundary, bool before, bool skip) {
+  const int isolate_pageblock = before ? boundary - pageblock_nr_pages(c) : boundary;
+  if (!skip) {
+    fp_set_isolate(c, fp, isolate_pageblock);
+    return false;
+  }
+  if (before ? !pfn_to_online_page(c, boundary) : !pfn_to_online_page(c, boundary - 1)) return true;
+  return fp_isp_scan(fp, std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), 0), boundary);
+}
+
+void fp_isolate_single_pageblock(const Ctx& c, Footprint& fp) {
+  const int boundary = c.loc(I_BOUNDARY);
+  switch (c.pc()) {
+    case I_ENTRY:
+      if (fp_isp_entry(c, fp, boundary, c.loc(I_BEFORE), c.loc(I_SKIP))) fp.may_return();
+      return;
+    case I_SCAN:
+      if (fp_isp_scan(fp, c.loc(I_PFN), boundary)) fp.may_return();
+      return;
+    case I_ORDER_READ: fp.read_page(c.loc(I_PFN)); return;
+    case I_SPLIT: fp_zone_section(c, fp, c.loc(I_PFN), 0); return;  // split_free_page()
+    default: fp.set_everything(); return;
+  }
+}
+
+// undo_isolate_page_range() at U_LOOP with pfn; true if it can return before any region.
+bool fp_undo_loop(const Ctx& c, Footprint& fp, int pfn, int iend) {
+  if (pfn >= iend) return true;
+  fp.read_pageblock(c.L.geo.pageblock_of(pfn));  // is_migrate_isolate_page(), unlocked
+  return false;
+}
+
+void fp_undo_isolate_page_range(const Ctx& c, Footprint& fp) {
+  switch (c.pc()) {
+    case U_ENTRY:
+      if (fp_undo_loop(c, fp, pageblock_start_pfn(c, c.loc(U_START)), pageblock_align(c, c.loc(U_END))))
+        fp.may_return();
+      return;
+    case U_LOOP:
+      if (fp_undo_loop(c, fp, c.loc(U_PFN), c.loc(U_IEND))) fp.may_return();
+      return;
+    case U_UNSET: fp_unset_isolate(c, fp, c.loc(U_PFN), static_cast<Mt>(c.loc(U_MT))); return;
+    default: fp.set_everything(); return;
+  }
+}
+
+// start_isolate_page_range() from pc; true if it can return before any region.
+bool fp_sipr_from(const Ctx& c, Footprint& fp, int pc) {
+  const int pb = pageblock_nr_pages(c);
+  const int istart = c.loc(S_ISTART), iend = c.loc(S_IEND);
+  const Mt mt = static_cast<Mt>(c.loc(S_MT));
+  switch (pc) {
+    case S_ENTRY: return fp_isp_entry(c, fp, pageblock_start_pfn(c, c.loc(S_START)), false, false);
+    case S_AFTER_FIRST:  // the retval decides: return it, or go on to the last block
+      fp_sipr_from(c, fp, S_CALL_LAST);
+      return true;
+    case S_CALL_LAST: {
+      const bool skip = istart == iend - pb;
+      return fp_isp_entry(c, fp, iend, true, skip) && fp_sipr_from(c, fp, S_AFTER_LAST);
+    }
+    case S_AFTER_LAST: {  // the retval decides: unset the first block, or the middle loop
+      fp_unset_isolate(c, fp, istart, mt);
+      const int pfn = istart + pb;
+      if (pfn >= iend - pb) return true;
+      fp_set_isolate(c, fp, pfn);
+      return false;
+    }
+    case S_UNSET_FIRST: fp_unset_isolate(c, fp, istart, mt); return false;
+    case S_MIDDLE: {
+      const int pfn = c.loc(S_PFN);
+      if (pfn >= iend - pb) return true;
+      fp_set_isolate(c, fp, pfn);
+      return false;
+    }
+    case S_UNDO:
+      if (fp_undo_loop(c, fp, pageblock_start_pfn(c, istart), pageblock_align(c, c.loc(S_PFN))))
+        return fp_sipr_from(c, fp, S_AFTER_UNDO);
+      return false;
+    case S_AFTER_UNDO: fp_unset_isolate(c, fp, iend - pb, mt); return false;
+    default: fp.set_everything(); return false;
+  }
+}
+
+void fp_start_isolate_page_range(const Ctx& c, Footprint& fp) {
+  if (fp_sipr_from(c, fp, c.pc())) fp.may_return();
+}
 
 }  // namespace
 
@@ -430,7 +549,8 @@ Flow run_isp_v6_10(Ctx& c) {
 }  // namespace
 
 const ProcDef isolate_single_pageblock{
-    "isolate_single_pageblock", kPI611, I_N, run_isp_v6_10, describe_isp, RetKind::Errno};
+    "isolate_single_pageblock", kPI611, I_N, run_isp_v6_10, describe_isp, RetKind::Errno,
+    fp_isolate_single_pageblock};
 
 }  // namespace hygiene
 

@@ -1,0 +1,514 @@
+// Level-synchronous breadth-first search, on one thread or several (docs/design.md,
+// "The explorer"). During a level the store is read-only: the states new in the level go to a
+// LevelMap that keeps, for each, the least key (position of the parent in the level, cpu,
+// outcome) that reached it. Between levels the new states are numbered in key order, which is
+// the order a sequential search discovers them in: the same states, numbers, parents and
+// counterexample whatever the number of threads.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <shared_mutex>
+
+#include "checker/bfs.hpp"
+#include "checker/pool.hpp"
+
+namespace pagecheck::checker {
+
+namespace {
+
+// A thread's states of one level, in chunks that never move.
+class Arena {
+ public:
+  explicit Arena(size_t S) : S_(S) {}
+  uint8_t* alloc() {
+    if (used_ == kPer) {
+      chunks_.emplace_back(new uint8_t[kPer * S_]);
+      used_ = 0;
+    }
+    return chunks_.back().get() + used_++ * S_;
+  }
+  void unalloc() { --used_; }
+  size_t bytes() const { return chunks_.size() * kPer * S_; }
+  void clear() {
+    chunks_.clear();
+    used_ = kPer;
+  }
+
+ private:
+  static constexpr size_t kPer = 1024;
+  size_t S_;
+  size_t used_ = kPer;
+  std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+};
+
+struct Entry {
+  const uint8_t* bytes;
+  uint32_t id;
+  uint16_t aux;
+  Mask todo;
+};
+
+// The states new in the current level. Inserts from several threads at once; grows only
+// while no thread inserts (under the level's exclusive lock).
+class LevelMap {
+ public:
+  struct Item {
+    uint64_t fp;
+    std::atomic<uint64_t> key;
+    std::atomic<uint16_t> aux;
+    const uint8_t* bytes;
+  };
+  static constexpr uint32_t kNone = UINT32_MAX;
+  enum class Merge : uint8_t { None, Sleep, Preemption };
+
+  void reset(size_t expected, bool full, size_t S, Merge merge) {
+    full_ = full;
+    S_ = S;
+    merge_ = merge;
+    size_t cap = 1024;
+    while (cap < 2 * expected) cap <<= 1;
+    alloc_slots(cap);
+    if (items_cap_ < cap) {
+      items_.reset(new Item[cap]);
+      items_cap_ = cap;
+    }
+    count_.store(0, std::memory_order_relaxed);
+  }
+  bool needs_grow() const { return count_.load(std::memory_order_relaxed) * 2 > cap_; }
+  // Doubles the table; only while no thread inserts.
+  void grow() {
+    const uint32_t n = count_.load(std::memory_order_relaxed);
+    alloc_slots(cap_ * 2);
+    std::unique_ptr<Item[]> items(new Item[cap_]);
+    for (uint32_t i = 0; i < n; ++i) {
+      items[i].fp = items_[i].fp;
+      items[i].key.store(items_[i].key.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      items[i].aux.store(items_[i].aux.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      items[i].bytes = items_[i].bytes;
+      size_t j = slot_of(items[i].fp);
+      while (slots_[j].load(std::memory_order_relaxed)) j = (j + 1) & mask_;
+      slots_[j].store(key_of(items[i].fp), std::memory_order_relaxed);
+      idx_[j].store(i, std::memory_order_relaxed);
+    }
+    items_ = std::move(items);
+    items_cap_ = cap_;
+  }
+  // {item, new}; {kNone, false} when the table must grow first.
+  std::pair<uint32_t, bool> insert(uint64_t fp, const uint8_t* bytes, uint64_t key, uint16_t aux) {
+    const uint64_t k = key_of(fp);
+    for (size_t j = slot_of(fp);; j = (j + 1) & mask_) {
+      uint64_t cur = slots_[j].load(std::memory_order_acquire);
+      if (cur == 0) {
+        if (count_.load(std::memory_order_relaxed) + 1 >= (cap_ * 3) / 4) return {kNone, false};
+        if (!slots_[j].compare_exchange_strong(cur, k, std::memory_order_acq_rel)) {
+          if (cur != k) continue;
+        } else {
+          const uint32_t i = count_.fetch_add(1, std::memory_order_relaxed);
+          Item& it = items_[i];
+          it.fp = fp;
+          it.key.store(key, std::memory_order_relaxed);
+          it.aux.store(aux, std::memory_order_relaxed);
+          it.bytes = bytes;
+          idx_[j].store(i, std::memory_order_release);
+          return {i, true};
+        }
+      }
+      if (cur != k) continue;
+      uint32_t i;
+      while ((i = idx_[j].load(std::memory_order_acquire)) == kNone) {
+      }
+      Item& it = items_[i];
+      if (full_ && std::memcmp(it.bytes, bytes, S_) != 0) continue;
+      uint64_t old = it.key.load(std::memory_order_relaxed);
+      while (key < old && !it.key.compare_exchange_weak(old, key, std::memory_order_relaxed)) {
+      }
+      merge_aux(it.aux, aux);
+      return {i, false};
+    }
+  }
+  uint32_t size() const { return count_.load(std::memory_order_relaxed); }
+  Item& item(uint32_t i) { return items_[i]; }
+  size_t bytes() const { return cap_ * 12 + items_cap_ * sizeof(Item); }
+
+ private:
+  static uint64_t key_of(uint64_t fp) { return fp ? fp : 1; }
+  size_t slot_of(uint64_t fp) const { return static_cast<size_t>(fp * 0x9E3779B97F4A7C15ull >> 20) & mask_; }
+  void alloc_slots(size_t cap) {
+    cap_ = cap;
+    mask_ = cap - 1;
+    slots_.reset(new std::atomic<uint64_t>[cap]);
+    idx_.reset(new std::atomic<uint32_t>[cap]);
+    for (size_t j = 0; j < cap; ++j) {
+      slots_[j].store(0, std::memory_order_relaxed);
+      idx_[j].store(kNone, std::memory_order_relaxed);
+    }
+  }
+  void merge_aux(std::atomic<uint16_t>& a, uint16_t v) {
+    switch (merge_) {
+      case Merge::None: return;
+      case Merge::Sleep: a.fetch_and(v, std::memory_order_relaxed); return;
+      case Merge::Preemption: {
+        uint16_t old = a.load(std::memory_order_relaxed);
+        while (!a.compare_exchange_weak(old, pb_merge(old, v), std::memory_order_relaxed)) {
+        }
+        return;
+      }
+    }
+  }
+
+  bool full_ = false;
+  size_t S_ = 0;
+  Merge merge_ = Merge::None;
+  size_t cap_ = 0, mask_ = 0, items_cap_ = 0;
+  std::unique_ptr<std::atomic<uint64_t>[]> slots_;
+  std::unique_ptr<std::atomic<uint32_t>[]> idx_;
+  std::unique_ptr<Item[]> items_;
+  std::atomic<uint32_t> count_{0};
+};
+
+struct Candidate {
+  uint64_t key;
+  uint32_t item;  // state violations: the LevelMap item, whose least key counts
+  bool state;
+  model::Violation v;
+};
+
+struct Revisit {
+  uint64_t key;
+  uint32_t id;
+  uint16_t aux;
+  const uint8_t* bytes;
+};
+
+struct Worker {
+  explicit Worker(const Setup& su) : ex(su), arena{Arena(su.S), Arena(su.S)} {}
+  Expander ex;
+  Arena arena[2];
+  std::vector<Candidate> cands;
+  std::vector<Revisit> revisits;
+  std::vector<uint16_t> auxo;
+  std::vector<uint8_t> skip;
+  std::vector<model::Footprint> fps;
+  std::vector<uint64_t> terminal;
+  long transitions = 0, pruned = 0;
+};
+
+void atomic_min(std::atomic<uint64_t>& a, uint64_t v) {
+  uint64_t old = a.load(std::memory_order_relaxed);
+  while (v < old && !a.compare_exchange_weak(old, v, std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vector<uint64_t>* terminal) {
+  const size_t S = su.S;
+  const int T = std::max(1, su.opt.threads);
+  const Mask all_cpus = static_cast<Mask>((1u << su.cpus) - 1);
+  StateStore store(S, su.opt.full_states, su.need_aux);
+  ParentRecords records(true);
+  std::vector<int> root_initial;  // root state number -> initial index
+  std::vector<uint16_t> aux;      // by state number, with need_aux
+  Pool pool(T);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int t = 0; t < T; ++t) workers.emplace_back(new Worker(su));
+  LevelMap level;
+  const LevelMap::Merge merge = su.sleep ? LevelMap::Merge::Sleep
+                                : su.pb  ? LevelMap::Merge::Preemption
+                                         : LevelMap::Merge::None;
+  std::vector<Entry> cur, next;
+  std::vector<long> level_sizes;
+
+  auto path_to = [&](uint32_t id, Found& f) {
+    std::vector<PathStep> rev;
+    while (records.parent(id) != ParentRecords::kRoot) {
+      rev.push_back({records.cpu(id), records.outcome(id)});
+      id = records.parent(id);
+    }
+    f.initial_index = root_initial[id];
+    f.path.assign(rev.rbegin(), rev.rend());
+  };
+  auto memory = [&] {
+    size_t m = store.bytes() + records.bytes() + aux.capacity() * sizeof(uint16_t) + level.bytes() +
+               (cur.capacity() + next.capacity()) * sizeof(Entry);
+    for (auto& w : workers) m += w->arena[0].bytes() + w->arena[1].bytes() + w->ex.buf.capacity();
+    return static_cast<long>(m);
+  };
+  auto finish = [&] {
+    st.states = static_cast<long>(store.size());
+    st.store_bytes = static_cast<long>(store.bytes() + records.bytes() + aux.capacity() * sizeof(uint16_t));
+    ctl.note_memory(memory());
+  };
+
+  // Level 0: the initial states.
+  {
+    Worker& w = *workers[0];
+    for (size_t i = 0; i < su.initial.size(); ++i) {
+      uint8_t* b = w.arena[0].alloc();
+      std::memcpy(b, su.initial[i].bytes().data(), S);
+      Perm perm;
+      const uint64_t fp = w.ex.canonical_root(b, perm);
+      if (store.find(fp, b) >= 0) {
+        w.arena[0].unalloc();
+        continue;
+      }
+      store.reserve(1, 1);
+      const uint32_t id = records.append(ParentRecords::kRoot, 0, 0);
+      root_initial.push_back(static_cast<int>(i));
+      store.place(fp, id, b);
+      const uint16_t a = su.pb ? pb_aux(0, 0) : 0;
+      if (su.need_aux) aux.push_back(a);
+      if (auto v = check_new_state(su, {b, S})) {
+        finish();
+        return Found{std::move(*v), static_cast<int>(i), {}};
+      }
+      cur.push_back({b, id, a, kAllCpus});
+    }
+    st.initial_states = static_cast<long>(records.size());
+  }
+
+  int parity = 0;  // cur lives in arena[parity]
+  long depth = 0;
+  std::atomic<long> transitions_live{0};
+  while (!cur.empty()) {
+    st.max_depth = depth;
+    const bool at_bound = su.bounds.max_depth >= 0 && depth >= su.bounds.max_depth;
+    const int np = parity ^ 1;
+    for (auto& w : workers) {
+      w->arena[np].clear();
+      w->cands.clear();
+      w->revisits.clear();
+    }
+    level.reset(level_sizes.empty() ? cur.size() : static_cast<size_t>(level_sizes.back()) * 2,
+                su.opt.full_states, S, merge);
+    std::atomic<size_t> next_pos{0};
+    std::atomic<uint64_t> best{UINT64_MAX};
+    std::atomic<uint64_t> min_enabled{UINT64_MAX};
+    std::shared_mutex level_mu;
+    std::atomic<bool> grow_req{false};
+    constexpr size_t kChunk = 64;
+
+    auto grow_if_needed = [&] {
+      if (!grow_req.load(std::memory_order_relaxed) && !level.needs_grow()) return;
+      std::unique_lock<std::shared_mutex> ul(level_mu);
+      if (level.needs_grow()) level.grow();
+      grow_req.store(false, std::memory_order_relaxed);
+    };
+
+    auto process = [&](Worker& w, size_t pos, std::shared_lock<std::shared_mutex>& lk) {
+      const Entry& e = cur[pos];
+      const std::span<const uint8_t> s(e.bytes, S);
+      Expander& ex = w.ex;
+      const Mask done = done_cpus(su.L, s);
+      if (at_bound) {
+        const Mask en = ex.expand(s, kAllCpus, false);
+        if (en) {
+          atomic_min(min_enabled, pos);
+        } else {
+          if (terminal) w.terminal.push_back(model::hash_state(s));
+          if (done != all_cpus) {
+            w.cands.push_back({make_key(pos, 0, 0) | kDeadlockStep, 0, false, deadlock_violation()});
+            atomic_min(best, w.cands.back().key);
+          }
+        }
+        return;
+      }
+      const Mask z = su.sleep ? static_cast<Mask>(e.aux & 0xFF) : 0;
+      const Mask en = ex.expand(s, static_cast<Mask>(e.todo & ~z));
+      w.transitions += static_cast<long>(ex.succs.size());
+      if (e.todo == kAllCpus && en == 0 && (z & ~done) == 0) {
+        if (terminal) w.terminal.push_back(model::hash_state(s));
+        if (done != all_cpus) {
+          w.cands.push_back({make_key(pos, 0, 0) | kDeadlockStep, 0, false, deadlock_violation()});
+          atomic_min(best, w.cands.back().key);
+          return;
+        }
+      }
+      if (su.need_aux) w.pruned += annotate(su, ex, s, en, e.aux, w.auxo, w.skip, w.fps);
+      if (su.sleep) w.pruned += __builtin_popcount(z & ~done & all_cpus);
+      for (size_t i = 0; i < ex.succs.size(); ++i) {
+        if (su.need_aux && w.skip[i]) continue;
+        const Succ& x = ex.succs[i];
+        const uint64_t key = make_key(pos, x.cpu, x.outcome);
+        if (x.raised >= 0) {
+          w.cands.push_back({key, 0, false, ex.raised[static_cast<size_t>(x.raised)]});
+          atomic_min(best, key);
+          continue;
+        }
+        const uint8_t* b = ex.bytes(x);
+        const uint16_t a = su.need_aux ? w.auxo[i] : 0;
+        const int64_t slot = store.find(x.fp, b);
+        if (slot >= 0) {
+          if (su.need_aux) {
+            const uint32_t id = store.id_at(slot);
+            const uint16_t stored = aux[id];
+            if (su.sleep ? sleep_todo(stored, a) != 0 : !pb_dominated(stored, a)) {
+              uint8_t* copy = w.arena[np].alloc();
+              std::memcpy(copy, b, S);
+              w.revisits.push_back({key, id, a, copy});
+            }
+          }
+          continue;
+        }
+        uint8_t* dst = w.arena[np].alloc();
+        std::memcpy(dst, b, S);
+        std::pair<uint32_t, bool> r;
+        while ((r = level.insert(x.fp, dst, key, a)).first == LevelMap::kNone) {
+          grow_req.store(true, std::memory_order_relaxed);
+          lk.unlock();
+          grow_if_needed();
+          lk.lock();
+        }
+        if (!r.second) {
+          w.arena[np].unalloc();
+          continue;
+        }
+        if (auto v = check_new_state(su, {dst, S})) {
+          w.cands.push_back({key, r.first, true, std::move(*v)});
+          atomic_min(best, key);
+        }
+      }
+    };
+
+    pool.run([&](int t) {
+      Worker& w = *workers[static_cast<size_t>(t)];
+      long last_tr = w.transitions;
+      while (!ctl.stopped()) {
+        grow_if_needed();
+        const size_t begin = next_pos.fetch_add(kChunk, std::memory_order_relaxed);
+        if (begin >= cur.size() || begin > key_pos(best.load(std::memory_order_relaxed))) break;
+        const size_t end = std::min(begin + kChunk, cur.size());
+        {
+          std::shared_lock<std::shared_mutex> lk(level_mu);
+          for (size_t pos = begin; pos < end; ++pos) {
+            if (pos > key_pos(best.load(std::memory_order_relaxed))) break;
+            process(w, pos, lk);
+          }
+        }
+        transitions_live.fetch_add(w.transitions - last_tr, std::memory_order_relaxed);
+        last_tr = w.transitions;
+        if (t == 0) {
+          const long mem = memory();
+          const long states = static_cast<long>(store.size() + level.size());
+          if (su.bounds.max_states >= 0 && states > su.bounds.max_states)
+            ctl.stop(fmt::format("--max-states {} reached", su.bounds.max_states));
+          ctl.poll(mem);
+          ProgressInfo pi;
+          pi.seconds = ctl.elapsed();
+          pi.depth = depth;
+          pi.states = states;
+          pi.queued = static_cast<long>(cur.size() - std::min(cur.size(), end) + level.size());
+          pi.transitions = st.transitions + transitions_live.load(std::memory_order_relaxed);
+          pi.memory_bytes = mem;
+          pi.eta_seconds = estimate_remaining(level_sizes, pi.queued, states, pi.seconds);
+          ctl.progress().tick(pi);
+        }
+      }
+    });
+    transitions_live.store(0, std::memory_order_relaxed);
+    for (auto& w : workers) {
+      st.transitions += w->transitions;
+      st.pruned += w->pruned;
+      st.footprint_checks += w->ex.footprint_checks;
+      w->ex.footprint_checks = 0;
+      w->transitions = w->pruned = 0;
+      if (terminal) {
+        terminal->insert(terminal->end(), w->terminal.begin(), w->terminal.end());
+        w->terminal.clear();
+      }
+    }
+
+    // A violation in this level: the least key, as a sequential search meets it.
+    const Candidate* first = nullptr;
+    uint64_t first_key = UINT64_MAX;
+    for (auto& w : workers)
+      for (auto& c : w->cands) {
+        const uint64_t k = c.state ? level.item(c.item).key.load(std::memory_order_relaxed) : c.key;
+        if (k < first_key) {
+          first_key = k;
+          first = &c;
+        }
+      }
+    if (first && (!at_bound || key_pos(first_key) < min_enabled.load())) {
+      Found f;
+      f.violation = first->v;
+      path_to(cur[key_pos(first_key)].id, f);
+      if ((first_key & 0xFFFF) != kDeadlockStep)
+        f.path.push_back({key_cpu(first_key), key_outcome(first_key)});
+      finish();
+      // As a sequential search counts: the states met before the violation (and the violating one).
+      for (uint32_t j = 0; j < level.size(); ++j)
+        st.states += level.item(j).key.load(std::memory_order_relaxed) <= first_key;
+      return f;
+    }
+    if (ctl.stopped()) break;
+    if (at_bound) {
+      if (min_enabled.load() != UINT64_MAX)
+        ctl.stop(fmt::format("--max-depth {} reached with states left to explore", su.bounds.max_depth));
+      break;
+    }
+
+    // The new states, numbered in key order.
+    const uint32_t n = level.size();
+    if (ctl.memory_over(static_cast<long>(store.bytes_with(n) + records.bytes() + 2 * n) + memory() -
+                        static_cast<long>(store.bytes()))) {
+      ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
+      break;
+    }
+    std::vector<uint32_t> order(n);
+    for (uint32_t i = 0; i < n; ++i) order[i] = i;
+    if (T > 1)
+      std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        return level.item(a).key.load(std::memory_order_relaxed) <
+               level.item(b).key.load(std::memory_order_relaxed);
+      });
+    store.reserve(n, T);
+    next.clear();
+    next.reserve(n);
+    const uint32_t base = records.size();
+    for (uint32_t j = 0; j < n; ++j) {
+      LevelMap::Item& it = level.item(order[j]);
+      const uint64_t key = it.key.load(std::memory_order_relaxed);
+      records.append(cur[key_pos(key)].id, key_cpu(key), key_outcome(key));
+      const uint16_t a = it.aux.load(std::memory_order_relaxed);
+      if (su.need_aux) aux.push_back(a);
+      next.push_back({it.bytes, base + j, a, kAllCpus});
+    }
+    pool.run([&](int t) {
+      const uint32_t per = (n + static_cast<uint32_t>(T) - 1) / static_cast<uint32_t>(T);
+      const uint32_t lo = std::min(n, per * static_cast<uint32_t>(t)), hi = std::min(n, lo + per);
+      for (uint32_t j = lo; j < hi; ++j) store.place(level.item(order[j]).fp, base + j, next[j].bytes);
+    });
+    // States met again with less reduction data than they were explored with.
+    if (su.need_aux) {
+      std::vector<Revisit> rv;
+      for (auto& w : workers) rv.insert(rv.end(), w->revisits.begin(), w->revisits.end());
+      std::sort(rv.begin(), rv.end(), [](const Revisit& a, const Revisit& b) { return a.key < b.key; });
+      for (const Revisit& r : rv) {
+        uint16_t& stored = aux[r.id];
+        if (su.sleep) {
+          const Mask todo = sleep_todo(stored, r.aux);
+          if (!todo) continue;
+          stored = static_cast<uint16_t>(stored & r.aux);
+          next.push_back({r.bytes, r.id, stored, todo});
+        } else {
+          if (pb_dominated(stored, r.aux)) continue;
+          stored = pb_merge(stored, r.aux);
+          next.push_back({r.bytes, r.id, r.aux, kAllCpus});
+        }
+        ++st.revisits;
+      }
+    }
+    level_sizes.push_back(static_cast<long>(n));
+    st.complete_depth = depth;
+    std::swap(cur, next);
+    parity = np;
+    ++depth;
+  }
+  if (!ctl.stopped()) st.complete_depth = st.max_depth;
+  finish();
+  return std::nullopt;
+}
+
+}  // namespace pagecheck::checker

@@ -1,0 +1,308 @@
+// Dynamic partial-order reduction (--por dpor), depth first and stateful.
+//
+// At each state only the CPUs in its backtrack set are explored. A race, two dependent steps
+// of different CPUs with no happens-before between them (vector clocks over the stack), adds
+// the later CPU to the backtrack set of the state before the earlier step (Flanagan and
+// Godefroid, POPL 2005). Steps are dependent when their declared footprints conflict
+// (model/footprint.hpp), widened by what the state properties read (properties/property.hpp).
+// States are stored: where a step reaches a state explored before, the races between the
+// stack and the steps of that state's explored subtree are found from a summary of their
+// footprints stored with the state (Yang, Chen, Gopalakrishnan and Kirby, SPIN 2008), against
+// every step of the stack, not only the last dependent one. A step that closes a cycle makes
+// every state on the stack explore all its enabled CPUs.
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+
+#include "checker/bfs.hpp"
+
+namespace pagecheck::checker {
+
+namespace {
+
+using Clock = std::array<uint32_t, model::Geometry::kMaxCpus>;
+
+// What the steps of an explored subtree may touch, and which CPUs take them.
+struct Summary {
+  model::Footprint fp;
+  Mask cpus = 0;
+  void add(const model::Footprint& f, int cpu) {
+    fp |= f;
+    cpus = static_cast<Mask>(cpus | 1u << cpu);
+  }
+  void add(const Summary& o) {
+    fp |= o.fp;
+    cpus = static_cast<Mask>(cpus | o.cpus);
+  }
+};
+
+// Summaries by state number, packed: reads and adds together, writes, and the CPU mask.
+class SummaryStore {
+ public:
+  explicit SummaryStore(const model::Layout& L)
+      : L_(L), words_((model::res_count(L) + 63) / 64), all_(static_cast<size_t>(0)) {}
+  void put(uint32_t id, const Summary& s) {
+    const size_t need = (static_cast<size_t>(id) + 1) * 2 * static_cast<size_t>(words_);
+    if (bits_.size() < need) {
+      bits_.resize(need);
+      cpus_.resize(id + 1);
+      all_.resize(id + 1);
+    }
+    uint64_t* w = bits_.data() + static_cast<size_t>(id) * 2 * static_cast<size_t>(words_);
+    model::ResourceSet rd = s.fp.reads() | s.fp.adds();
+    pack(rd, w);
+    pack(s.fp.writes(), w + words_);
+    cpus_[id] = s.cpus;
+    all_[id] = s.fp.all();
+  }
+  Summary get(uint32_t id) const {
+    Summary s;
+    s.fp = model::Footprint(&L_);
+    if (id >= cpus_.size()) return s;
+    if (all_[id]) s.fp.set_everything();
+    const uint64_t* w = bits_.data() + static_cast<size_t>(id) * 2 * static_cast<size_t>(words_);
+    unpack(w, s.fp, model::Access::Read);
+    unpack(w + words_, s.fp, model::Access::Write);
+    s.cpus = cpus_[id];
+    return s;
+  }
+  size_t bytes() const { return bits_.capacity() * 8 + cpus_.capacity() + all_.capacity(); }
+
+ private:
+  void pack(const model::ResourceSet& r, uint64_t* w) const {
+    for (int i = 0; i < words_; ++i) w[i] = 0;
+    r.for_each([&](int b) { w[b >> 6] |= uint64_t{1} << (b & 63); });
+  }
+  void unpack(const uint64_t* w, model::Footprint& fp, model::Access a) const {
+    for (int i = 0; i < words_; ++i)
+      for (uint64_t m = w[i]; m; m &= m - 1) fp.touch(i * 64 + __builtin_ctzll(m), a);
+  }
+  const model::Layout& L_;
+  int words_;
+  std::vector<uint64_t> bits_;
+  std::vector<Mask> cpus_;
+  std::vector<uint8_t> all_;
+};
+
+struct Frame {
+  std::vector<uint8_t> state;
+  uint32_t id = 0;
+  Mask enabled = 0, backtrack = 0, done = 0, finished = 0;
+  std::vector<model::Footprint> nf;  // every CPU's next step here
+  int cpu = -1;                      // the CPU being explored from here
+  Clock clock{};                     // the vector clock of that step (event number + 1 per CPU)
+  std::vector<Succ> succs;
+  std::vector<uint8_t> buf;
+  std::vector<model::Violation> raised;
+  size_t next = 0;
+  Summary acc;
+};
+
+}  // namespace
+
+std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vector<uint64_t>* terminal) {
+  const size_t S = su.S;
+  const int C = su.cpus;
+  const Mask all_cpus = static_cast<Mask>((1u << C) - 1);
+  StateStore store(S, su.opt.full_states, true);
+  SummaryStore summaries(su.L);
+  std::vector<uint8_t> on_stack;
+  Expander ex(su);
+  std::vector<Frame> frames;
+  size_t top = 0;
+  uint32_t next_id = 0;
+  long expansions = 0;
+  bool bounded = false;
+
+  auto memory = [&] {
+    size_t m = store.bytes() + summaries.bytes() + on_stack.capacity();
+    for (const Frame& f : frames)
+      m += f.state.capacity() + f.buf.capacity() + f.nf.capacity() * sizeof(model::Footprint);
+    return static_cast<long>(m);
+  };
+  auto finish = [&] {
+    st.states = static_cast<long>(store.size());
+    st.store_bytes = static_cast<long>(store.bytes() + summaries.bytes());
+    ctl.note_memory(memory());
+  };
+  auto path = [&](int initial, model::Violation v, const PathStep* last) {
+    Found f;
+    f.violation = std::move(v);
+    f.initial_index = initial;
+    for (size_t i = 0; i + 1 < top; ++i)
+      f.path.push_back({frames[i].cpu, frames[i].succs[frames[i].next - 1].outcome});
+    if (last) f.path.push_back(*last);
+    finish();
+    return f;
+  };
+  // Does event i (the step taken from frame i) happen before CPU q's next step, given the
+  // events 0..n-1 of the stack? Each CPU's clock is that of its last event.
+  auto hb_to = [&](size_t i, int q, size_t n) {
+    const int p = frames[i].cpu;
+    if (p == q) return true;
+    for (size_t j = n; j-- > i + 1;)
+      if (frames[j].cpu == q) return frames[j].clock[static_cast<size_t>(p)] >= i + 1;
+    return false;
+  };
+  // A race between event i and a later step of q with footprint f: q goes into the backtrack
+  // set of frame i (or, where q cannot step there, every CPU that can: FG05's rule).
+  auto add_backtrack = [&](size_t i, int q, size_t n) {
+    Frame& fi = frames[i];
+    Mask e = 0;
+    if (fi.enabled & (1u << q)) e = static_cast<Mask>(1u << q);
+    for (size_t j = i + 1; j < n && !e; ++j)
+      if ((fi.enabled & (1u << frames[j].cpu)) && hb_to(j, q, n)) e = static_cast<Mask>(1u << frames[j].cpu);
+    fi.backtrack = static_cast<Mask>(fi.backtrack | (e ? e : fi.enabled));
+  };
+  // Races of q's next step (footprint f) with the stack's events 0..n-1: the last one only
+  // (FG05), or every one (summaries of explored subtrees).
+  auto races = [&](int q, const model::Footprint& f, size_t n, bool every) {
+    for (size_t i = n; i-- > 0;) {
+      if (frames[i].cpu == q) continue;
+      if (!model::conflicts(frames[i].nf[static_cast<size_t>(frames[i].cpu)], f)) continue;
+      if (hb_to(i, q, n)) continue;
+      add_backtrack(i, q, n);
+      if (!every) return;
+    }
+  };
+  // Pushes a new state: its CPUs' next steps, the races of each with the stack, and a first
+  // CPU to explore. Returns a deadlock violation, if it is one.
+  auto push = [&](const uint8_t* b, uint32_t id) -> std::optional<model::Violation> {
+    if (frames.size() <= top) frames.emplace_back();
+    Frame& f = frames[top++];
+    f.state.assign(b, b + S);
+    f.id = id;
+    f.cpu = -1;
+    f.next = 0;
+    f.succs.clear();
+    f.backtrack = f.finished = 0;
+    f.acc = Summary{model::Footprint(&su.L), 0};
+    if (on_stack.size() <= id) on_stack.resize(id + 1);
+    on_stack[id] = 1;
+    st.max_depth = std::max(st.max_depth, static_cast<long>(top - 1));
+    const std::span<const uint8_t> s(f.state.data(), S);
+    f.done = done_cpus(su.L, s);
+    f.enabled = ex.expand(s, kAllCpus, false);
+    ex.footprints(s, static_cast<Mask>(all_cpus & ~f.done), f.nf);
+    const size_t n = top - 1;
+    for (int q = 0; q < C; ++q) {
+      if (f.done & (1u << q)) continue;
+      f.acc.add(f.nf[static_cast<size_t>(q)], q);
+      races(q, f.nf[static_cast<size_t>(q)], n, false);
+    }
+    if (f.enabled == 0) {
+      if (terminal) terminal->push_back(model::hash_state(s));
+      if (f.done != all_cpus) return deadlock_violation();
+    }
+    if (su.bounds.max_depth >= 0 && static_cast<long>(n) >= su.bounds.max_depth) {
+      bounded = bounded || f.enabled != 0;
+      f.finished = f.enabled;  // nothing explored past the bound
+      return std::nullopt;
+    }
+    for (int q = 0; q < C; ++q)
+      if (f.enabled & (1u << q)) {
+        f.backtrack = static_cast<Mask>(1u << q);
+        break;
+      }
+    return std::nullopt;
+  };
+
+  std::vector<uint8_t> tmp(S);
+  for (size_t i = 0; i < su.initial.size() && !ctl.stopped(); ++i) {
+    std::memcpy(tmp.data(), su.initial[i].bytes().data(), S);
+    Perm perm;
+    const uint64_t fp = ex.canonical_root(tmp.data(), perm);
+    if (store.find(fp, tmp.data()) >= 0) continue;
+    ++st.initial_states;
+    top = 0;
+    store.reserve(1, 1);
+    const uint32_t rid = next_id++;
+    store.place(fp, rid, tmp.data());
+    if (auto v = check_new_state(su, {tmp.data(), S})) return path(static_cast<int>(i), *v, nullptr);
+    if (auto v = push(tmp.data(), rid)) return path(static_cast<int>(i), *v, nullptr);
+    while (top > 0) {
+      Frame& f = frames[top - 1];
+      const size_t n = top - 1;
+      if (f.next == f.succs.size()) {
+        // Next CPU of the backtrack set, or done with this state.
+        const Mask left = static_cast<Mask>(f.backtrack & ~f.finished & f.enabled);
+        if (!left) {
+          st.pruned += __builtin_popcount(f.enabled & ~f.finished);
+          summaries.put(f.id, f.acc);
+          on_stack[f.id] = 0;
+          if (top >= 2) frames[top - 2].acc.add(f.acc);
+          --top;
+          continue;
+        }
+        const int q = __builtin_ctz(left);
+        f.finished = static_cast<Mask>(f.finished | 1u << q);
+        f.cpu = q;
+        // The vector clock of q's step from here: after every earlier dependent step.
+        f.clock.fill(0);
+        for (size_t j = 0; j < n; ++j)
+          if (frames[j].cpu == q || model::conflicts(frames[j].nf[static_cast<size_t>(frames[j].cpu)],
+                                                     f.nf[static_cast<size_t>(q)]))
+            for (int c = 0; c < C; ++c)
+              f.clock[static_cast<size_t>(c)] =
+                  std::max(f.clock[static_cast<size_t>(c)], frames[j].clock[static_cast<size_t>(c)]);
+        f.clock[static_cast<size_t>(q)] = static_cast<uint32_t>(n + 1);
+        ex.expand({f.state.data(), S}, static_cast<Mask>(1u << q));
+        st.transitions += static_cast<long>(ex.succs.size());
+        std::swap(f.succs, ex.succs);
+        std::swap(f.buf, ex.buf);
+        std::swap(f.raised, ex.raised);
+        f.next = 0;
+        if ((++expansions & 1023) == 0) {
+          const long mem = memory();
+          if (ctl.poll(mem)) break;
+          ProgressInfo pi;
+          pi.seconds = ctl.elapsed();
+          pi.depth = static_cast<long>(n);
+          pi.states = static_cast<long>(store.size());
+          pi.queued = static_cast<long>(top);
+          pi.transitions = st.transitions;
+          pi.memory_bytes = mem;
+          ctl.progress().tick(pi);
+        }
+        continue;
+      }
+      const Succ x = f.succs[f.next++];
+      const PathStep step{x.cpu, x.outcome};
+      if (x.raised >= 0) return path(static_cast<int>(i), f.raised[static_cast<size_t>(x.raised)], &step);
+      std::memcpy(tmp.data(), f.buf.data() + x.off, S);
+      const int64_t slot = store.find(x.fp, tmp.data());
+      if (slot >= 0) {
+        const uint32_t id = store.id_at(slot);
+        if (id < on_stack.size() && on_stack[id]) {
+          // A cycle: the states on it must not leave a CPU out.
+          for (size_t j = 0; j < top; ++j) frames[j].backtrack = frames[j].enabled;
+          continue;
+        }
+        // The explored subtree's steps against the stack, this step included (event n).
+        const Summary sum = summaries.get(id);
+        for (int q = 0; q < C; ++q)
+          if (sum.cpus & (1u << q)) races(q, sum.fp, n + 1, true);
+        f.acc.add(sum);
+        continue;
+      }
+      store.reserve(1, 1);
+      const uint32_t id = next_id++;
+      store.place(x.fp, id, tmp.data());
+      if (auto v = check_new_state(su, {tmp.data(), S})) return path(static_cast<int>(i), *v, &step);
+      if (su.bounds.max_states >= 0 && static_cast<long>(store.size()) > su.bounds.max_states)
+        ctl.stop(fmt::format("--max-states {} reached", su.bounds.max_states));
+      if (auto v = push(tmp.data(), id)) return path(static_cast<int>(i), *v, nullptr);
+      if (ctl.stopped()) break;
+    }
+    if (ctl.stopped()) break;
+  }
+  st.footprint_checks += ex.footprint_checks;
+  if (bounded)
+    ctl.stop(fmt::format("--max-depth {} reached with states left to explore", su.bounds.max_depth));
+  if (!ctl.stopped()) st.complete_depth = st.max_depth;
+  finish();
+  return std::nullopt;
+}
+
+}  // namespace pagecheck::checker

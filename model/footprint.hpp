@@ -1,0 +1,157 @@
+// Footprints: what one step of a CPU may read and write in the shared state, object by object
+// (one page, one pageblock, one list head, one counter, one lock), so that the explorer can tell
+// independent steps apart (checker/, docs/design.md "Reductions").
+//
+// A procedure declares the footprint of its next step with ProcDef::footprint, a function of the
+// state before the step. A procedure that declares nothing gets Footprint::everything(): its
+// steps are dependent with every other step, and the reductions leave them alone.
+// --check-footprints records every primitive access of every step (AccessLog, hooked into
+// StateRef and Ctx) and holds it to the declaration.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "model/state.hpp"
+
+namespace pagecheck::model {
+
+// Resource numbers of a layout: pages, pageblocks, list heads (buddy lists, then each CPU's pcp
+// lists), counters, locks, the CPU areas (private to their CPU unless another one touches
+// them), and "other" for any byte of the state none of these names.
+inline int res_page(const Layout&, int pfn) {
+  return pfn;
+}
+inline int res_pageblock(const Layout& L, int pb) {
+  return L.nr_pages + pb;
+}
+inline int res_list(const Layout& L, int list) {
+  return L.nr_pages + L.nr_pb + list;
+}
+inline int res_counter(const Layout& L, int idx) {
+  return L.nr_pages + L.nr_pb + L.nr_lists + idx;
+}
+inline int res_lock(const Layout& L, int lock) {
+  return L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + lock;
+}
+inline int res_cpu(const Layout& L, int cpu) {
+  return L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + cpu;
+}
+inline int res_other(const Layout& L) {
+  return res_cpu(L, L.nr_cpus);
+}
+inline int res_count(const Layout& L) {
+  return res_other(L) + 1;
+}
+// "page 5", "pageblock 2", "free_list[1][MOVABLE]", "NR_FREE_PAGES", "zone->lock", ...
+std::string res_name(const Layout& L, int r);
+// The resource a byte of the state belongs to; -1 for the CPU area of `self`.
+int res_of_offset(const Layout& L, int off, int self);
+
+class ResourceSet {
+ public:
+  static constexpr int kWords = 8;
+  static constexpr int kMax = kWords * 64;
+  void set(int r) { w_[static_cast<size_t>(r >> 6)] |= uint64_t{1} << (r & 63); }
+  bool test(int r) const { return (w_[static_cast<size_t>(r >> 6)] >> (r & 63)) & 1; }
+  void set_all(int n);
+  bool any() const;
+  bool intersects(const ResourceSet& o) const;
+  ResourceSet& operator|=(const ResourceSet& o);
+  ResourceSet operator|(const ResourceSet& o) const {
+    ResourceSet r = *this;
+    return r |= o;
+  }
+  // Members not in o.
+  ResourceSet minus(const ResourceSet& o) const;
+  bool operator==(const ResourceSet&) const = default;
+  template <class F>
+  void for_each(F&& f) const {
+    for (int i = 0; i < kWords; ++i)
+      for (uint64_t m = w_[static_cast<size_t>(i)]; m; m &= m - 1) f(i * 64 + __builtin_ctzll(m));
+  }
+
+ private:
+  std::array<uint64_t, kWords> w_{};
+};
+
+// How a step touches a resource. Add is a counter update by the mod_counter() primitive: two
+// adds commute, an add and a read do not.
+enum class Access : uint8_t { Read, Write, Add };
+
+class Footprint {
+ public:
+  Footprint() = default;
+  explicit Footprint(const Layout* L) : L_(L) {}
+  static Footprint everything() {
+    Footprint f;
+    f.all_ = true;
+    return f;
+  }
+
+  // --- declaring -------------------------------------------------------------------------
+  void read_page(int pfn) { read_.set(res_page(*L_, pfn)); }
+  void write_page(int pfn) { write_.set(res_page(*L_, pfn)); }
+  void read_pages(int lo, int hi);   // [lo, hi) clipped to the zone
+  void write_pages(int lo, int hi);  // [lo, hi) clipped to the zone
+  void read_pageblock(int pb) { read_.set(res_pageblock(*L_, pb)); }
+  void write_pageblock(int pb) { write_.set(res_pageblock(*L_, pb)); }
+  void read_list(int list) { read_.set(res_list(*L_, list)); }
+  void write_list(int list) { write_.set(res_list(*L_, list)); }
+  // Walking a list (list_add_tail, list_del of an inner entry): its head and every page on it.
+  void read_chain(StateRef s, int list);
+  void add_counter(int idx) { add_.set(res_counter(*L_, idx)); }
+  void add_counter(Counter c) { add_counter(static_cast<int>(c)); }
+  void read_counter(int idx) { read_.set(res_counter(*L_, idx)); }
+  void read_counter(Counter c) { read_counter(static_cast<int>(c)); }
+  void write_counter(int idx) { write_.set(res_counter(*L_, idx)); }
+  // A lock taken and dropped within the step: it reads that the lock is free, and leaves it so.
+  void lock(int lock) { read_.set(res_lock(*L_, lock)); }
+  // A lock taken or dropped across steps: the step changes its owner.
+  void hold(int lock) { write_.set(res_lock(*L_, lock)); }
+  void set_everything() { all_ = true; }
+  // The step may return from this frame before touching shared state; the caller's code then
+  // runs on in the same step (the explorer adds the caller's footprint at its return pc).
+  void may_return() { returns_ = true; }
+  void touch(int r, Access a);
+  Footprint& operator|=(const Footprint& o);
+
+  // --- reading -----------------------------------------------------------------------------
+  bool all() const { return all_; }
+  bool returns() const { return returns_; }
+  void clear_returns() { returns_ = false; }
+  const ResourceSet& reads() const { return read_; }
+  const ResourceSet& writes() const { return write_; }
+  const ResourceSet& adds() const { return add_; }
+  ResourceSet& reads() { return read_; }
+  const Layout* layout() const { return L_; }
+  void set_layout(const Layout* L) { L_ = L; }
+  // Does the step change any shared resource?
+  bool writes_anything() const { return all_ || write_.any() || add_.any(); }
+
+  std::string describe() const;  // for footprint-check messages
+
+ private:
+  const Layout* L_ = nullptr;
+  ResourceSet read_, write_, add_;
+  bool all_ = false;
+  bool returns_ = false;
+};
+
+// Whether two steps' footprints conflict (the steps are dependent): a write against any access,
+// or an add against a read.
+bool conflicts(const Footprint& a, const Footprint& b);
+
+// Records the primitive accesses of a step (--check-footprints). StateRef reports reads and
+// writes of state bytes by offset; Ctx::mod_counter reports adds.
+class AccessLog {
+ public:
+  virtual ~AccessLog() = default;
+  virtual void on_read(int off, int len) = 0;
+  virtual void on_write(int off, int len) = 0;
+  virtual void on_add(int counter) = 0;
+  virtual void on_cpu_area(int cpu) = 0;  // raw access to a CPU's area (StateRef::cpu)
+};
+
+}  // namespace pagecheck::model
