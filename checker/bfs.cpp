@@ -95,6 +95,7 @@ class LevelMap {
     items_cap_ = cap_;
   }
   // {item, new}; {kNone, false} when the table must grow first.
+  void prefetch(uint64_t fp) const { __builtin_prefetch(&slots_[slot_of(fp)]); }
   std::pair<uint32_t, bool> insert(uint64_t fp, const uint8_t* bytes, uint64_t key, uint16_t aux) {
     const uint64_t k = key_of(fp);
     for (size_t j = slot_of(fp);; j = (j + 1) & mask_) {
@@ -275,13 +276,18 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     st.max_depth = depth;
     const bool at_bound = su.bounds.max_depth >= 0 && depth >= su.bounds.max_depth;
     const int np = parity ^ 1;
+    // One thread: discovery order is key order, so new states go into the store at once.
+    const bool direct = T == 1;
+    const uint32_t level_base = records.size();
     for (auto& w : workers) {
       w->arena[np].clear();
       w->cands.clear();
       w->revisits.clear();
     }
-    level.reset(level_sizes.empty() ? cur.size() : static_cast<size_t>(level_sizes.back()) * 2,
-                su.opt.full_states, S, merge);
+    next.clear();
+    if (!direct)
+      level.reset(level_sizes.empty() ? cur.size() : static_cast<size_t>(level_sizes.back()) * 2,
+                  su.opt.full_states, S, merge);
     std::atomic<size_t> next_pos{0};
     std::atomic<uint64_t> best{UINT64_MAX};
     std::atomic<uint64_t> min_enabled{UINT64_MAX};
@@ -290,7 +296,7 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     constexpr size_t kChunk = 64;
 
     auto grow_if_needed = [&] {
-      if (!grow_req.load(std::memory_order_relaxed) && !level.needs_grow()) return;
+      if (direct || (!grow_req.load(std::memory_order_relaxed) && !level.needs_grow())) return;
       std::unique_lock<std::shared_mutex> ul(level_mu);
       if (level.needs_grow()) level.grow();
       grow_req.store(false, std::memory_order_relaxed);
@@ -301,16 +307,17 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       const std::span<const uint8_t> s(e.bytes, S);
       Expander& ex = w.ex;
       const Mask done = done_cpus(su.L, s);
+      auto deadlock = [&] {
+        w.cands.push_back({make_key(pos, 0, 0) | kDeadlockStep, 0, false, deadlock_violation()});
+        atomic_min(best, w.cands.back().key);
+      };
       if (at_bound) {
         const Mask en = ex.expand(s, kAllCpus, false);
         if (en) {
           atomic_min(min_enabled, pos);
         } else {
           if (terminal) w.terminal.push_back(model::hash_state(s));
-          if (done != all_cpus) {
-            w.cands.push_back({make_key(pos, 0, 0) | kDeadlockStep, 0, false, deadlock_violation()});
-            atomic_min(best, w.cands.back().key);
-          }
+          if (done != all_cpus) deadlock();
         }
         return;
       }
@@ -319,14 +326,14 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       w.transitions += static_cast<long>(ex.succs.size());
       if (e.todo == kAllCpus && en == 0 && (z & ~done) == 0) {
         if (terminal) w.terminal.push_back(model::hash_state(s));
-        if (done != all_cpus) {
-          w.cands.push_back({make_key(pos, 0, 0) | kDeadlockStep, 0, false, deadlock_violation()});
-          atomic_min(best, w.cands.back().key);
-          return;
-        }
+        if (done != all_cpus) return deadlock();
       }
       if (su.need_aux) w.pruned += annotate(su, ex, s, en, e.aux, w.auxo, w.skip, w.fps);
       if (su.sleep) w.pruned += __builtin_popcount(z & ~done & all_cpus);
+      for (const Succ& x : ex.succs) {
+        store.prefetch(x.fp);
+        if (!direct) level.prefetch(x.fp);
+      }
       for (size_t i = 0; i < ex.succs.size(); ++i) {
         if (su.need_aux && w.skip[i]) continue;
         const Succ& x = ex.succs[i];
@@ -334,21 +341,45 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
         if (x.raised >= 0) {
           w.cands.push_back({key, 0, false, ex.raised[static_cast<size_t>(x.raised)]});
           atomic_min(best, key);
+          if (direct) return;
           continue;
         }
         const uint8_t* b = ex.bytes(x);
         const uint16_t a = su.need_aux ? w.auxo[i] : 0;
+        // A state met again: explored once more if it now has less reduction data.
+        auto again = [&](uint32_t id) {
+          if (direct && id >= level_base) {  // new in this level: merged, as the LevelMap does
+            aux[id] = su.sleep ? static_cast<uint16_t>(aux[id] & a) : pb_merge(aux[id], a);
+            return;
+          }
+          if (su.sleep ? sleep_todo(aux[id], a) != 0 : !pb_dominated(aux[id], a)) {
+            uint8_t* copy = w.arena[np].alloc();
+            std::memcpy(copy, b, S);
+            w.revisits.push_back({key, id, a, copy});
+          }
+        };
+        if (direct) {
+          store.reserve(1, 1);
+          const auto [slot, fresh] = store.find_or_place(x.fp, records.size(), b);
+          if (!fresh) {
+            if (su.need_aux) again(store.id_at(slot));
+            continue;
+          }
+          const uint32_t id = records.append(e.id, x.cpu, x.outcome);
+          if (su.need_aux) aux.push_back(a);
+          uint8_t* dst = w.arena[np].alloc();
+          std::memcpy(dst, b, S);
+          next.push_back({dst, id, a, kAllCpus});
+          if (auto v = check_new_state(su, {dst, S})) {
+            w.cands.push_back({key, 0, false, std::move(*v)});
+            atomic_min(best, key);
+            return;
+          }
+          continue;
+        }
         const int64_t slot = store.find(x.fp, b);
         if (slot >= 0) {
-          if (su.need_aux) {
-            const uint32_t id = store.id_at(slot);
-            const uint16_t stored = aux[id];
-            if (su.sleep ? sleep_todo(stored, a) != 0 : !pb_dominated(stored, a)) {
-              uint8_t* copy = w.arena[np].alloc();
-              std::memcpy(copy, b, S);
-              w.revisits.push_back({key, id, a, copy});
-            }
-          }
+          if (su.need_aux) again(store.id_at(slot));
           continue;
         }
         uint8_t* dst = w.arena[np].alloc();
@@ -390,7 +421,7 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
         last_tr = w.transitions;
         if (t == 0) {
           const long mem = memory();
-          const long states = static_cast<long>(store.size() + level.size());
+          const long states = static_cast<long>(store.size() + (direct ? 0 : level.size()));
           if (su.bounds.max_states >= 0 && states > su.bounds.max_states)
             ctl.stop(fmt::format("--max-states {} reached", su.bounds.max_states));
           ctl.poll(mem);
@@ -398,7 +429,8 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
           pi.seconds = ctl.elapsed();
           pi.depth = depth;
           pi.states = states;
-          pi.queued = static_cast<long>(cur.size() - std::min(cur.size(), end) + level.size());
+          pi.queued = static_cast<long>(cur.size() - std::min(cur.size(), end) +
+                                        (direct ? next.size() : level.size()));
           pi.transitions = st.transitions + transitions_live.load(std::memory_order_relaxed);
           pi.memory_bytes = mem;
           pi.eta_seconds = estimate_remaining(level_sizes, pi.queued, states, pi.seconds);
@@ -438,8 +470,9 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
         f.path.push_back({key_cpu(first_key), key_outcome(first_key)});
       finish();
       // As a sequential search counts: the states met before the violation (and the violating one).
-      for (uint32_t j = 0; j < level.size(); ++j)
-        st.states += level.item(j).key.load(std::memory_order_relaxed) <= first_key;
+      if (!direct)
+        for (uint32_t j = 0; j < level.size(); ++j)
+          st.states += level.item(j).key.load(std::memory_order_relaxed) <= first_key;
       return f;
     }
     if (ctl.stopped()) break;
@@ -449,38 +482,41 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       break;
     }
 
-    // The new states, numbered in key order.
-    const uint32_t n = level.size();
-    if (ctl.memory_over(static_cast<long>(store.bytes_with(n) + records.bytes() + 2 * n) + memory() -
-                        static_cast<long>(store.bytes()))) {
-      ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
-      break;
-    }
-    std::vector<uint32_t> order(n);
-    for (uint32_t i = 0; i < n; ++i) order[i] = i;
-    if (T > 1)
+    // The new states, numbered in key order (one thread: numbered already).
+    const uint32_t n = direct ? records.size() - level_base : level.size();
+    if (direct) {
+      if (su.need_aux)
+        for (Entry& e : next) e.aux = aux[e.id];  // merged with the level's later arrivals
+    } else {
+      if (ctl.memory_over(static_cast<long>(store.bytes_with(n) + records.bytes() + 2 * n) + memory() -
+                          static_cast<long>(store.bytes()))) {
+        ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
+        break;
+      }
+      std::vector<uint32_t> order(n);
+      for (uint32_t i = 0; i < n; ++i) order[i] = i;
       std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
         return level.item(a).key.load(std::memory_order_relaxed) <
                level.item(b).key.load(std::memory_order_relaxed);
       });
-    store.reserve(n, T);
-    next.clear();
-    next.reserve(n);
-    const uint32_t base = records.size();
-    for (uint32_t j = 0; j < n; ++j) {
-      LevelMap::Item& it = level.item(order[j]);
-      const uint64_t key = it.key.load(std::memory_order_relaxed);
-      records.append(cur[key_pos(key)].id, key_cpu(key), key_outcome(key));
-      const uint16_t a = it.aux.load(std::memory_order_relaxed);
-      if (su.need_aux) aux.push_back(a);
-      next.push_back({it.bytes, base + j, a, kAllCpus});
+      store.reserve(n, T);
+      next.reserve(n);
+      for (uint32_t j = 0; j < n; ++j) {
+        LevelMap::Item& it = level.item(order[j]);
+        const uint64_t key = it.key.load(std::memory_order_relaxed);
+        records.append(cur[key_pos(key)].id, key_cpu(key), key_outcome(key));
+        const uint16_t a = it.aux.load(std::memory_order_relaxed);
+        if (su.need_aux) aux.push_back(a);
+        next.push_back({it.bytes, level_base + j, a, kAllCpus});
+      }
+      pool.run([&](int t) {
+        const uint32_t per = (n + static_cast<uint32_t>(T) - 1) / static_cast<uint32_t>(T);
+        const uint32_t lo = std::min(n, per * static_cast<uint32_t>(t)), hi = std::min(n, lo + per);
+        for (uint32_t j = lo; j < hi; ++j)
+          store.place(level.item(order[j]).fp, level_base + j, next[j].bytes);
+      });
     }
-    pool.run([&](int t) {
-      const uint32_t per = (n + static_cast<uint32_t>(T) - 1) / static_cast<uint32_t>(T);
-      const uint32_t lo = std::min(n, per * static_cast<uint32_t>(t)), hi = std::min(n, lo + per);
-      for (uint32_t j = lo; j < hi; ++j) store.place(level.item(order[j]).fp, base + j, next[j].bytes);
-    });
-    // States met again with less reduction data than they were explored with.
+    // States met again with less reduction data than they were explored with, in key order.
     if (su.need_aux) {
       std::vector<Revisit> rv;
       for (auto& w : workers) rv.insert(rv.end(), w->revisits.begin(), w->revisits.end());

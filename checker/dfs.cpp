@@ -49,6 +49,8 @@ std::optional<Found> run_dfs(const Setup& su, Control& ctl, Stats& st, std::vect
     return static_cast<long>(m);
   };
   auto finish = [&] {
+    st.footprint_checks += ex.footprint_checks;
+    ex.footprint_checks = 0;
     st.states = static_cast<long>(store.size());
     st.store_bytes = static_cast<long>(store.bytes() + aux.capacity() * sizeof(uint16_t));
     ctl.note_memory(memory());
@@ -170,7 +172,6 @@ std::optional<Found> run_dfs(const Setup& su, Control& ctl, Stats& st, std::vect
       if (auto v = admit(tmp.data(), x.fp, a, step)) return found(static_cast<int>(i), *v, &step);
     }
   }
-  st.footprint_checks += ex.footprint_checks;
   if (bounded)
     ctl.stop(fmt::format("--max-depth {} reached with states left to explore", su.bounds.max_depth));
   if (!ctl.stopped()) st.complete_depth = st.max_depth;

@@ -7,9 +7,9 @@
 // (model/footprint.hpp), widened by what the state properties read (properties/property.hpp).
 // States are stored: where a step reaches a state explored before, the races between the
 // stack and the steps of that state's explored subtree are found from a summary of their
-// footprints stored with the state (Yang, Chen, Gopalakrishnan and Kirby, SPIN 2008), against
-// every step of the stack, not only the last dependent one. A step that closes a cycle makes
-// every state on the stack explore all its enabled CPUs.
+// footprints stored with the state (Yang, Chen, Gopalakrishnan and Kirby, SPIN 2008), object by
+// object. A step that closes a cycle makes every state on the stack explore all its enabled
+// CPUs.
 #include <fmt/format.h>
 
 #include <array>
@@ -23,66 +23,70 @@ namespace {
 
 using Clock = std::array<uint32_t, model::Geometry::kMaxCpus>;
 
-// What the steps of an explored subtree may touch, and which CPUs take them.
+// What the steps of each CPU in an explored subtree may touch.
 struct Summary {
-  model::Footprint fp;
+  std::array<model::Footprint, model::Geometry::kMaxCpus> fp;
   Mask cpus = 0;
   void add(const model::Footprint& f, int cpu) {
-    fp |= f;
+    fp[static_cast<size_t>(cpu)] |= f;
     cpus = static_cast<Mask>(cpus | 1u << cpu);
   }
   void add(const Summary& o) {
-    fp |= o.fp;
+    for (int c = 0; c < model::Geometry::kMaxCpus; ++c)
+      if (o.cpus & (1u << c)) fp[static_cast<size_t>(c)] |= o.fp[static_cast<size_t>(c)];
     cpus = static_cast<Mask>(cpus | o.cpus);
   }
 };
 
-// Summaries by state number, packed: reads and adds together, writes, and the CPU mask.
+// Summaries by state number, packed per CPU: reads and adds together, and writes.
 class SummaryStore {
  public:
-  explicit SummaryStore(const model::Layout& L)
-      : L_(L), words_((model::res_count(L) + 63) / 64), all_(static_cast<size_t>(0)) {}
+  SummaryStore(const model::Layout& L, int cpus)
+      : L_(L), cpus_n_(cpus), words_((model::res_count(L) + 63) / 64) {}
   void put(uint32_t id, const Summary& s) {
-    const size_t need = (static_cast<size_t>(id) + 1) * 2 * static_cast<size_t>(words_);
-    if (bits_.size() < need) {
-      bits_.resize(need);
+    const size_t per = static_cast<size_t>(cpus_n_) * 2 * static_cast<size_t>(words_);
+    if (cpus_.size() <= id) {
+      bits_.resize((static_cast<size_t>(id) + 1) * per);
       cpus_.resize(id + 1);
       all_.resize(id + 1);
     }
-    uint64_t* w = bits_.data() + static_cast<size_t>(id) * 2 * static_cast<size_t>(words_);
-    model::ResourceSet rd = s.fp.reads() | s.fp.adds();
-    pack(rd, w);
-    pack(s.fp.writes(), w + words_);
+    uint64_t* w = bits_.data() + static_cast<size_t>(id) * per;
+    Mask all = 0;
+    for (int c = 0; c < cpus_n_; ++c, w += 2 * words_) {
+      const model::Footprint& f = s.fp[static_cast<size_t>(c)];
+      const model::ResourceSet rd = f.reads() | f.adds();
+      for (int i = 0; i < words_; ++i) {
+        w[i] = rd.word(i);
+        w[words_ + i] = f.writes().word(i);
+      }
+      if (f.all()) all = static_cast<Mask>(all | 1u << c);
+    }
     cpus_[id] = s.cpus;
-    all_[id] = s.fp.all();
+    all_[id] = all;
   }
   Summary get(uint32_t id) const {
     Summary s;
-    s.fp = model::Footprint(&L_);
-    if (id >= cpus_.size()) return s;
-    if (all_[id]) s.fp.set_everything();
-    const uint64_t* w = bits_.data() + static_cast<size_t>(id) * 2 * static_cast<size_t>(words_);
-    unpack(w, s.fp, model::Access::Read);
-    unpack(w + words_, s.fp, model::Access::Write);
+    const size_t per = static_cast<size_t>(cpus_n_) * 2 * static_cast<size_t>(words_);
+    const uint64_t* w = bits_.data() + static_cast<size_t>(id) * per;
+    for (int c = 0; c < cpus_n_; ++c, w += 2 * words_) {
+      model::Footprint& f = s.fp[static_cast<size_t>(c)];
+      f = model::Footprint(&L_);
+      if (all_[id] & (1u << c)) f.set_everything();
+      for (int i = 0; i < words_; ++i) {
+        f.reads().set_word(i, w[i]);
+        f.writes().set_word(i, w[words_ + i]);
+      }
+    }
     s.cpus = cpus_[id];
     return s;
   }
   size_t bytes() const { return bits_.capacity() * 8 + cpus_.capacity() + all_.capacity(); }
 
  private:
-  void pack(const model::ResourceSet& r, uint64_t* w) const {
-    for (int i = 0; i < words_; ++i) w[i] = 0;
-    r.for_each([&](int b) { w[b >> 6] |= uint64_t{1} << (b & 63); });
-  }
-  void unpack(const uint64_t* w, model::Footprint& fp, model::Access a) const {
-    for (int i = 0; i < words_; ++i)
-      for (uint64_t m = w[i]; m; m &= m - 1) fp.touch(i * 64 + __builtin_ctzll(m), a);
-  }
   const model::Layout& L_;
-  int words_;
+  int cpus_n_, words_;
   std::vector<uint64_t> bits_;
-  std::vector<Mask> cpus_;
-  std::vector<uint8_t> all_;
+  std::vector<Mask> cpus_, all_;
 };
 
 struct Frame {
@@ -106,7 +110,7 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
   const int C = su.cpus;
   const Mask all_cpus = static_cast<Mask>((1u << C) - 1);
   StateStore store(S, su.opt.full_states, true);
-  SummaryStore summaries(su.L);
+  SummaryStore summaries(su.L, C);
   std::vector<uint8_t> on_stack;
   Expander ex(su);
   std::vector<Frame> frames;
@@ -122,6 +126,8 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     return static_cast<long>(m);
   };
   auto finish = [&] {
+    st.footprint_checks += ex.footprint_checks;
+    ex.footprint_checks = 0;
     st.states = static_cast<long>(store.size());
     st.store_bytes = static_cast<long>(store.bytes() + summaries.bytes());
     ctl.note_memory(memory());
@@ -155,16 +161,41 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
       if ((fi.enabled & (1u << frames[j].cpu)) && hb_to(j, q, n)) e = static_cast<Mask>(1u << frames[j].cpu);
     fi.backtrack = static_cast<Mask>(fi.backtrack | (e ? e : fi.enabled));
   };
-  // Races of q's next step (footprint f) with the stack's events 0..n-1: the last one only
-  // (FG05), or every one (summaries of explored subtrees).
-  auto races = [&](int q, const model::Footprint& f, size_t n, bool every) {
+  // Races of q's next step (footprint f) with the stack's events 0..n-1: the last dependent
+  // event that does not happen before it (FG05).
+  auto races = [&](int q, const model::Footprint& f, size_t n) {
     for (size_t i = n; i-- > 0;) {
       if (frames[i].cpu == q) continue;
       if (!model::conflicts(frames[i].nf[static_cast<size_t>(frames[i].cpu)], f)) continue;
       if (hb_to(i, q, n)) continue;
       add_backtrack(i, q, n);
-      if (!every) return;
+      return;
     }
+  };
+  // The same for any step of q in an explored subtree whose steps touch at most `sum`: each
+  // such step's last racing event is, for some object it touches, the last event that races
+  // with the summary on that object; so the summary is matched object by object.
+  const int nres = model::res_count(su.L);
+  auto races_summary = [&](int q, model::Footprint sum, size_t n) {
+    for (size_t i = n; i-- > 0;) {
+      if (frames[i].cpu == q) continue;
+      const model::Footprint& fi = frames[i].nf[static_cast<size_t>(frames[i].cpu)];
+      const model::ResourceSet c = model::conflict_set(fi, sum, nres);
+      if (!c.any() || hb_to(i, q, n)) continue;
+      add_backtrack(i, q, n);
+      if (sum.all()) return;
+      sum.reads() = sum.reads().minus(c);
+      sum.writes() = sum.writes().minus(c);
+      sum.adds() = sum.adds().minus(c);
+      if (!sum.writes_anything() && !sum.reads().any()) return;
+    }
+  };
+  // Which CPUs can step: with no lock held across steps, every CPU that has not finished;
+  // otherwise run their steps to see.
+  auto enabled_cpus = [&](std::span<const uint8_t> s, Mask done) -> Mask {
+    for (int l = 0; l < su.L.nr_locks; ++l)
+      if (s[static_cast<size_t>(su.L.off_locks + l)] != 0) return ex.expand(s, kAllCpus, false);
+    return static_cast<Mask>(all_cpus & ~done);
   };
   // Pushes a new state: its CPUs' next steps, the races of each with the stack, and a first
   // CPU to explore. Returns a deadlock violation, if it is one.
@@ -177,19 +208,19 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     f.next = 0;
     f.succs.clear();
     f.backtrack = f.finished = 0;
-    f.acc = Summary{model::Footprint(&su.L), 0};
+    f.acc = Summary{};
     if (on_stack.size() <= id) on_stack.resize(id + 1);
     on_stack[id] = 1;
     st.max_depth = std::max(st.max_depth, static_cast<long>(top - 1));
     const std::span<const uint8_t> s(f.state.data(), S);
     f.done = done_cpus(su.L, s);
-    f.enabled = ex.expand(s, kAllCpus, false);
+    f.enabled = enabled_cpus(s, f.done);
     ex.footprints(s, static_cast<Mask>(all_cpus & ~f.done), f.nf);
     const size_t n = top - 1;
     for (int q = 0; q < C; ++q) {
       if (f.done & (1u << q)) continue;
       f.acc.add(f.nf[static_cast<size_t>(q)], q);
-      races(q, f.nf[static_cast<size_t>(q)], n, false);
+      races(q, f.nf[static_cast<size_t>(q)], n);
     }
     if (f.enabled == 0) {
       if (terminal) terminal->push_back(model::hash_state(s));
@@ -282,7 +313,7 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
         // The explored subtree's steps against the stack, this step included (event n).
         const Summary sum = summaries.get(id);
         for (int q = 0; q < C; ++q)
-          if (sum.cpus & (1u << q)) races(q, sum.fp, n + 1, true);
+          if (sum.cpus & (1u << q)) races_summary(q, sum.fp[static_cast<size_t>(q)], n + 1);
         f.acc.add(sum);
         continue;
       }
@@ -297,7 +328,6 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     }
     if (ctl.stopped()) break;
   }
-  st.footprint_checks += ex.footprint_checks;
   if (bounded)
     ctl.stop(fmt::format("--max-depth {} reached with states left to explore", su.bounds.max_depth));
   if (!ctl.stopped()) st.complete_depth = st.max_depth;

@@ -107,6 +107,23 @@ void StateStore::rehash(size_t new_cap, int threads) {
   size_.store(n, std::memory_order_relaxed);
 }
 
+std::pair<int64_t, bool> StateStore::find_or_place(uint64_t fp, uint32_t id, const uint8_t* state) {
+  const uint64_t k = key(fp);
+  for (size_t i = home(k);; ++i) {
+    if (i >= slots_) throw std::length_error("fingerprint table: probe run past the end");
+    uint64_t cur = keys_[i].load(std::memory_order_relaxed);
+    if (cur == 0) {
+      keys_[i].store(k, std::memory_order_relaxed);
+      if (with_ids_) ids_[i] = id;
+      if (full_) std::memcpy(arena_slot(id), state, state_bytes_);
+      size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      return {static_cast<int64_t>(i), true};
+    }
+    if (cur == k && (!full_ || std::memcmp(arena_slot(ids_[i]), state, state_bytes_) == 0))
+      return {static_cast<int64_t>(i), false};
+  }
+}
+
 void StateStore::place(uint64_t fp, uint32_t id, const uint8_t* state) {
   const uint64_t k = key(fp);
   for (size_t i = home(k);; ++i) {
@@ -124,8 +141,19 @@ void StateStore::place(uint64_t fp, uint32_t id, const uint8_t* state) {
 
 // ---- ParentRecords ----------------------------------------------------------------------------
 
+namespace {
+// Grows by a quarter, not double: the records are most of what a state costs.
+template <class V>
+void grow_gently(V& v) {
+  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 1024);
+}
+}  // namespace
+
 uint32_t ParentRecords::append(uint32_t parent, int cpu, int outcome) {
   const uint32_t id = n_++;
+  grow_gently(step_);
+  grow_gently(monotone_ ? delta_ : step_);
+  if (!monotone_) grow_gently(plain_);
   if (cpu < 7 && outcome < 31) {
     step_.push_back(static_cast<uint8_t>(cpu << 5 | outcome));
   } else {

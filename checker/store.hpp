@@ -34,6 +34,8 @@ class StateStore {
 
   // Read-only: the slot holding this state, or -1. `state` is compared only with full states.
   int64_t find(uint64_t fp, const uint8_t* state) const;
+  // Starts loading the cache line a lookup of fp will probe first.
+  void prefetch(uint64_t fp) const { __builtin_prefetch(&keys_[home(key(fp))]); }
   // The state number in a slot (with_ids or full only).
   uint32_t id_at(int64_t slot) const { return ids_[static_cast<size_t>(slot)]; }
   // A stored whole state (full only).
@@ -43,6 +45,8 @@ class StateStore {
   size_t bytes_with(size_t extra) const;
   // Makes room for `extra` more states: grows the table (rehashing with `threads` threads).
   void reserve(size_t extra, int threads);
+  // Single-threaded lookup-or-insert in one probe run (after reserve(1)): {slot, inserted}.
+  std::pair<int64_t, bool> find_or_place(uint64_t fp, uint32_t id, const uint8_t* state);
   // Places a state known to be absent, as number `id`. Safe from several threads at once
   // (after reserve() for all of them), never concurrently with find().
   void place(uint64_t fp, uint32_t id, const uint8_t* state);

@@ -7,7 +7,8 @@
 namespace pagecheck::model {
 
 std::string res_name(const Layout& L, int r) {
-  if (r < res_pageblock(L, 0)) return fmt::format("page {}", r);
+  if (r < res_link(L, 0)) return fmt::format("page {}", r);
+  if (r < res_pageblock(L, 0)) return fmt::format("the next link of page {}", r - res_link(L, 0));
   if (r < res_list(L, 0)) return fmt::format("pageblock {}", r - res_pageblock(L, 0));
   if (r < res_counter(L, 0)) return list_name(L, r - res_list(L, 0));
   if (r < res_lock(L, 0)) return counter_name(L, r - res_counter(L, 0));
@@ -24,7 +25,7 @@ int res_of_offset(const Layout& L, int off, int self) {
   if (in(L.off_flags, L.nr_pages)) return res_page(L, off - L.off_flags);
   if (in(L.off_private, L.nr_pages)) return res_page(L, off - L.off_private);
   if (in(L.off_list, L.nr_pages)) return res_page(L, off - L.off_list);
-  if (in(L.off_next, L.nr_pages)) return res_page(L, off - L.off_next);
+  if (in(L.off_next, L.nr_pages)) return res_link(L, off - L.off_next);
   if (in(L.off_owner, L.nr_pages)) return res_page(L, off - L.off_owner);
   if (in(L.off_pcpmt, L.nr_pages)) return res_page(L, off - L.off_pcpmt);
   if (in(L.off_pb, L.nr_pb)) return res_pageblock(L, off - L.off_pb);
@@ -71,12 +72,35 @@ void Footprint::read_pages(int lo, int hi) {
 }
 
 void Footprint::write_pages(int lo, int hi) {
-  for (int p = std::max(lo, 0); p < std::min(hi, L_->nr_pages); ++p) write_page(p);
+  for (int p = std::max(lo, 0); p < std::min(hi, L_->nr_pages); ++p) {
+    write_page(p);
+    write_link(p);
+  }
 }
 
 void Footprint::read_chain(StateRef s, int list) {
   read_list(list);
-  for (int p = s.head(list), n = 0; p != NIL && n <= L_->nr_pages; p = s.next(p), ++n) read_page(p);
+  for (int p = s.head(list), n = 0; p != NIL && n <= L_->nr_pages; p = s.next(p), ++n) read_link(p);
+}
+
+ResourceSet ResourceSet::operator&(const ResourceSet& o) const {
+  ResourceSet r;
+  for (int i = 0; i < kWords; ++i)
+    r.w_[static_cast<size_t>(i)] = w_[static_cast<size_t>(i)] & o.w_[static_cast<size_t>(i)];
+  return r;
+}
+
+ResourceSet conflict_set(const Footprint& a, const Footprint& b, int nres) {
+  ResourceSet r;
+  if (a.all() || b.all()) {
+    r.set_all(nres);
+    return r;
+  }
+  r |= a.writes() & (b.reads() | b.writes() | b.adds());
+  r |= b.writes() & (a.reads() | a.adds());
+  r |= a.adds() & b.reads();
+  r |= b.adds() & a.reads();
+  return r;
 }
 
 void Footprint::touch(int r, Access a) {

@@ -17,26 +17,32 @@
 
 namespace pagecheck::model {
 
-// Resource numbers of a layout: pages, pageblocks, list heads (buddy lists, then each CPU's pcp
-// lists), counters, locks, the CPU areas (private to their CPU unless another one touches
-// them), and "other" for any byte of the state none of these names.
+// Resource numbers of a layout: pages (flags, private, owner, which list the page is on: what
+// PageBuddy() and friends read), the pages' next links (page->lru.next), pageblocks, list heads
+// (buddy lists, then each CPU's pcp lists), counters, locks, the CPU areas (private to their
+// CPU unless another one touches them), and "other" for any byte of the state none of these
+// names. A page's fields and its link are apart, as in struct page: relinking a neighbour on a
+// list does not touch the flags another CPU peeks at.
 inline int res_page(const Layout&, int pfn) {
   return pfn;
 }
+inline int res_link(const Layout& L, int pfn) {
+  return L.nr_pages + pfn;
+}
 inline int res_pageblock(const Layout& L, int pb) {
-  return L.nr_pages + pb;
+  return 2 * L.nr_pages + pb;
 }
 inline int res_list(const Layout& L, int list) {
-  return L.nr_pages + L.nr_pb + list;
+  return 2 * L.nr_pages + L.nr_pb + list;
 }
 inline int res_counter(const Layout& L, int idx) {
-  return L.nr_pages + L.nr_pb + L.nr_lists + idx;
+  return 2 * L.nr_pages + L.nr_pb + L.nr_lists + idx;
 }
 inline int res_lock(const Layout& L, int lock) {
-  return L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + lock;
+  return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + lock;
 }
 inline int res_cpu(const Layout& L, int cpu) {
-  return L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + cpu;
+  return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + cpu;
 }
 inline int res_other(const Layout& L) {
   return res_cpu(L, L.nr_cpus);
@@ -55,6 +61,9 @@ class ResourceSet {
   static constexpr int kMax = kWords * 64;
   void set(int r) { w_[static_cast<size_t>(r >> 6)] |= uint64_t{1} << (r & 63); }
   bool test(int r) const { return (w_[static_cast<size_t>(r >> 6)] >> (r & 63)) & 1; }
+  uint64_t word(int i) const { return w_[static_cast<size_t>(i)]; }
+  void set_word(int i, uint64_t v) { w_[static_cast<size_t>(i)] = v; }
+  ResourceSet operator&(const ResourceSet& o) const;
   void set_all(int n);
   bool any() const;
   bool intersects(const ResourceSet& o) const;
@@ -93,13 +102,15 @@ class Footprint {
   // --- declaring -------------------------------------------------------------------------
   void read_page(int pfn) { read_.set(res_page(*L_, pfn)); }
   void write_page(int pfn) { write_.set(res_page(*L_, pfn)); }
+  void read_link(int pfn) { read_.set(res_link(*L_, pfn)); }
+  void write_link(int pfn) { write_.set(res_link(*L_, pfn)); }
   void read_pages(int lo, int hi);   // [lo, hi) clipped to the zone
-  void write_pages(int lo, int hi);  // [lo, hi) clipped to the zone
+  void write_pages(int lo, int hi);  // [lo, hi) clipped to the zone: their fields and links
   void read_pageblock(int pb) { read_.set(res_pageblock(*L_, pb)); }
   void write_pageblock(int pb) { write_.set(res_pageblock(*L_, pb)); }
   void read_list(int list) { read_.set(res_list(*L_, list)); }
   void write_list(int list) { write_.set(res_list(*L_, list)); }
-  // Walking a list (list_add_tail, list_del of an inner entry): its head and every page on it.
+  // Walking a list (list_add_tail, list_del of an inner entry): its head and every link on it.
   void read_chain(StateRef s, int list);
   void add_counter(int idx) { add_.set(res_counter(*L_, idx)); }
   void add_counter(Counter c) { add_counter(static_cast<int>(c)); }
@@ -125,6 +136,8 @@ class Footprint {
   const ResourceSet& writes() const { return write_; }
   const ResourceSet& adds() const { return add_; }
   ResourceSet& reads() { return read_; }
+  ResourceSet& writes() { return write_; }
+  ResourceSet& adds() { return add_; }
   const Layout* layout() const { return L_; }
   void set_layout(const Layout* L) { L_ = L; }
   // Does the step change any shared resource?
@@ -142,6 +155,8 @@ class Footprint {
 // Whether two steps' footprints conflict (the steps are dependent): a write against any access,
 // or an add against a read.
 bool conflicts(const Footprint& a, const Footprint& b);
+// The objects on which they conflict (everything, if either declares nothing).
+ResourceSet conflict_set(const Footprint& a, const Footprint& b, int nres);
 
 // Records the primitive accesses of a step (--check-footprints). StateRef reports reads and
 // writes of state bytes by offset; Ctx::mod_counter reports adds.

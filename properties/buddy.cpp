@@ -161,26 +161,28 @@ std::optional<Violation> check_isolate_accounting(const model::TransitionSystem&
   return std::nullopt;
 }
 
-// freelist-hygiene, per page: "p on free_list[o][mt] => pageblock(p) is mt" reads p and its block.
+// freelist-hygiene, per page: "p on free_list[o][mt] => pageblock(p) is mt" reads the page
+// (which list it is on) and its block. The next links between entries are not read: the Ctx
+// list primitives keep them consistent with the pages' lists by themselves.
 void support_freelist_hygiene(const Layout& L, const model::ResourceSet& written, model::ResourceSet& reads) {
   const int per_pb = L.geo.pageblock_nr_pages();
   written.for_each([&](int r) {
-    if (r < model::res_pageblock(L, 0)) {
+    if (r < model::res_link(L, 0)) {
       reads.set(model::res_pageblock(L, L.geo.pageblock_of(r)));
-    } else if (r < model::res_list(L, 0)) {
+    } else if (r >= model::res_pageblock(L, 0) && r < model::res_list(L, 0)) {
       int pb = r - model::res_pageblock(L, 0);
       for (int p = pb * per_pb; p < (pb + 1) * per_pb; ++p) reads.set(model::res_page(L, p));
     }
   });
 }
 
-// buddy-structure: each conjunct reads the pages of one MAX_PAGE_ORDER block (a free entry, buddy
-// or pcp, never crosses one); list links are kept consistent by the Ctx primitives themselves.
+// buddy-structure: each conjunct reads the pages of one MAX_PAGE_ORDER block (a free entry,
+// buddy or pcp, never crosses one); as above, not the next links.
 void support_buddy_structure(const Layout& L, const model::ResourceSet& written, model::ResourceSet& reads) {
   const int max_pages = L.geo.max_order_nr_pages();
   written.for_each([&](int r) {
-    if (r >= model::res_pageblock(L, 0)) return;
-    int lo = r & ~(max_pages - 1);
+    if (r >= model::res_link(L, 0)) return;
+    const int lo = r & ~(max_pages - 1);
     for (int p = lo; p < lo + max_pages && p < L.nr_pages; ++p) reads.set(model::res_page(L, p));
   });
 }

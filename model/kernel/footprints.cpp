@@ -6,11 +6,11 @@ void fp_list_ops(const Ctx& c, Footprint& fp, int list, int lo, int hi) {
   fp.write_list(list);
   int prev = -1;
   for (int p = c.s.head(list), n = 0; p != NIL && n <= c.L.nr_pages; p = c.s.next(p), ++n) {
-    fp.read_page(p);
-    if (p >= lo && p < hi && prev >= 0) fp.write_page(prev);  // list_del() relinks the one before
+    fp.read_link(p);
+    if (p >= lo && p < hi && prev >= 0) fp.write_link(prev);  // list_del() relinks the one before
     prev = p;
   }
-  if (prev >= 0) fp.write_page(prev);  // list_add_tail() links after the tail
+  if (prev >= 0) fp.write_link(prev);  // list_add_tail() links after the tail
 }
 
 void fp_zone_section(const Ctx& c, Footprint& fp, int pfn, MtMask mts) {
