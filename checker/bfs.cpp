@@ -170,9 +170,38 @@ class LevelMap {
 
 struct Candidate {
   uint64_t key;
-  uint32_t item;  // state violations: the LevelMap item, whose least key counts
+  uint32_t item;  // state violations: the LevelMap item (or NewRec), whose least key counts
   bool state;
   model::Violation v;
+};
+
+// fingerprint -> index, for settling the level's meetings (built once per level).
+class FpIndex {
+ public:
+  explicit FpIndex(size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    keys_.assign(cap, 0);
+    vals_.assign(cap, 0);
+    mask_ = cap - 1;
+  }
+  void put(uint64_t fp, uint32_t v) {
+    const uint64_t k = fp ? fp : 1;
+    size_t j = static_cast<size_t>(k * 0x9E3779B97F4A7C15ull >> 17) & mask_;
+    while (keys_[j]) j = (j + 1) & mask_;
+    keys_[j] = k;
+    vals_[j] = v;
+  }
+  uint32_t get(uint64_t fp) const {
+    const uint64_t k = fp ? fp : 1;
+    for (size_t j = static_cast<size_t>(k * 0x9E3779B97F4A7C15ull >> 17) & mask_;; j = (j + 1) & mask_)
+      if (keys_[j] == k) return vals_[j];
+  }
+
+ private:
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> vals_;
+  size_t mask_;
 };
 
 struct Revisit {
@@ -182,8 +211,23 @@ struct Revisit {
   const uint8_t* bytes;
 };
 
+// Shared-store BFS: a state this thread inserted during the level, and a meeting of a state
+// some thread inserted during the level (its least key and merged data are settled after it).
+struct NewRec {
+  uint64_t fp, key;
+  const uint8_t* bytes;
+  int64_t slot;
+  uint16_t aux;
+};
+struct DupRec {
+  uint64_t fp, key;
+  uint16_t aux;
+};
+
 struct Worker {
   explicit Worker(const Setup& su) : ex(su), arena{Arena(su.S), Arena(su.S)} {}
+  std::vector<NewRec> news;
+  std::vector<DupRec> dups;
   Expander ex;
   Arena arena[2];
   std::vector<Candidate> cands;
@@ -233,7 +277,9 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
   auto memory = [&] {
     size_t m = store.bytes() + records.bytes() + aux.capacity() * sizeof(uint16_t) + level.bytes() +
                (cur.capacity() + next.capacity()) * sizeof(Entry);
-    for (auto& w : workers) m += w->arena[0].bytes() + w->arena[1].bytes() + w->ex.buf.capacity();
+    for (auto& w : workers)
+      m += w->arena[0].bytes() + w->arena[1].bytes() + w->ex.buf.capacity() +
+           w->news.capacity() * sizeof(NewRec) + w->dups.capacity() * sizeof(DupRec);
     return static_cast<long>(m);
   };
   auto finish = [&] {
@@ -269,6 +315,7 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     st.initial_states = static_cast<long>(records.size());
   }
 
+  if (T > 1 && !su.opt.full_states) store.use_fresh_bits();
   int parity = 0;  // cur lives in arena[parity]
   long depth = 0;
   std::atomic<long> transitions_live{0};
@@ -278,6 +325,8 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     const int np = parity ^ 1;
     // One thread: discovery order is key order, so new states go into the store at once.
     const bool direct = T == 1;
+    // Several threads, fingerprints: insert into the store by CAS, settle keys after the level.
+    const bool shared = !direct && !su.opt.full_states;
     const uint32_t level_base = records.size();
     for (auto& w : workers) {
       w->arena[np].clear();
@@ -285,7 +334,13 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       w->revisits.clear();
     }
     next.clear();
-    if (!direct)
+    for (auto& w : workers) {
+      w->news.clear();
+      w->dups.clear();
+    }
+    if (shared)
+      store.reserve(level_sizes.empty() ? 2 * cur.size() : 2 * static_cast<size_t>(level_sizes.back()), T);
+    if (!direct && !shared)
       level.reset(level_sizes.empty() ? cur.size() : static_cast<size_t>(level_sizes.back()) * 2,
                   su.opt.full_states, S, merge);
     std::atomic<size_t> next_pos{0};
@@ -295,8 +350,24 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     std::atomic<bool> grow_req{false};
     constexpr size_t kChunk = 64;
 
+    constexpr size_t kRoom = kChunk * 64;  // inserts one chunk may make, with room to spare
     auto grow_if_needed = [&] {
-      if (direct || (!grow_req.load(std::memory_order_relaxed) && !level.needs_grow())) return;
+      if (direct) return;
+      if (shared) {
+        if (!grow_req.load(std::memory_order_relaxed) && !store.needs_room(T * kRoom)) return;
+        std::unique_lock<std::shared_mutex> ul(level_mu);
+        if (store.needs_room(T * kRoom)) {
+          store.reserve(2 * T * kRoom + store.size() / 2, T);  // rehash: the fresh marks start over
+          for (auto& w : workers)
+            for (NewRec& r : w->news) {
+              r.slot = store.find(r.fp, nullptr);
+              store.mark_fresh(r.slot);
+            }
+        }
+        grow_req.store(false, std::memory_order_relaxed);
+        return;
+      }
+      if (!grow_req.load(std::memory_order_relaxed) && !level.needs_grow()) return;
       std::unique_lock<std::shared_mutex> ul(level_mu);
       if (level.needs_grow()) level.grow();
       grow_req.store(false, std::memory_order_relaxed);
@@ -332,7 +403,7 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       if (su.sleep) w.pruned += __builtin_popcount(z & ~done & all_cpus);
       for (const Succ& x : ex.succs) {
         store.prefetch(x.fp);
-        if (!direct) level.prefetch(x.fp);
+        if (!direct && !shared) level.prefetch(x.fp);
       }
       for (size_t i = 0; i < ex.succs.size(); ++i) {
         if (su.need_aux && w.skip[i]) continue;
@@ -374,6 +445,30 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
             w.cands.push_back({key, 0, false, std::move(*v)});
             atomic_min(best, key);
             return;
+          }
+          continue;
+        }
+        if (shared) {
+          std::pair<int64_t, bool> r;
+          while ((r = store.insert_concurrent(x.fp)).first < 0) {
+            grow_req.store(true, std::memory_order_relaxed);
+            lk.unlock();
+            grow_if_needed();
+            lk.lock();
+          }
+          if (!r.second) {
+            if (store.is_fresh(r.first))
+              w.dups.push_back({x.fp, key, a});
+            else if (su.need_aux)
+              again(store.id_at(r.first));
+            continue;
+          }
+          uint8_t* dst = w.arena[np].alloc();
+          std::memcpy(dst, b, S);
+          w.news.push_back({x.fp, key, dst, r.first, a});
+          if (auto v = check_new_state(su, {dst, S})) {
+            w.cands.push_back({key, static_cast<uint32_t>(w.news.size() - 1), true, std::move(*v)});
+            atomic_min(best, key);
           }
           continue;
         }
@@ -451,12 +546,44 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       }
     }
 
+    // Shared store: every state new in the level gets the least key that met it, and the
+    // reduction data of every meeting merged (both orders of merging give the same).
+    std::vector<std::pair<uint64_t, std::pair<uint32_t, uint32_t>>> settled;  // key -> (thread, index)
+    if (shared) {
+      size_t total = 0;
+      for (auto& w : workers) total += w->news.size();
+      FpIndex index(total);
+      std::vector<NewRec*> byidx;
+      byidx.reserve(total);
+      settled.reserve(total);
+      for (uint32_t t = 0; t < workers.size(); ++t)
+        for (uint32_t i = 0; i < workers[t]->news.size(); ++i) {
+          index.put(workers[t]->news[i].fp, static_cast<uint32_t>(byidx.size()));
+          byidx.push_back(&workers[t]->news[i]);
+        }
+      for (auto& w : workers)
+        for (const DupRec& d : w->dups) {
+          NewRec& r = *byidx[index.get(d.fp)];
+          r.key = std::min(r.key, d.key);
+          if (su.need_aux) r.aux = su.sleep ? static_cast<uint16_t>(r.aux & d.aux) : pb_merge(r.aux, d.aux);
+        }
+      for (uint32_t t = 0; t < workers.size(); ++t)
+        for (uint32_t i = 0; i < workers[t]->news.size(); ++i)
+          settled.push_back({workers[t]->news[i].key, {t, i}});
+      std::sort(settled.begin(), settled.end());
+    }
+    auto state_key = [&](const Candidate& c, size_t t) {
+      if (!c.state) return c.key;
+      if (shared) return workers[t]->news[c.item].key;
+      return level.item(c.item).key.load(std::memory_order_relaxed);
+    };
+
     // A violation in this level: the least key, as a sequential search meets it.
     const Candidate* first = nullptr;
     uint64_t first_key = UINT64_MAX;
-    for (auto& w : workers)
-      for (auto& c : w->cands) {
-        const uint64_t k = c.state ? level.item(c.item).key.load(std::memory_order_relaxed) : c.key;
+    for (size_t t = 0; t < workers.size(); ++t)
+      for (auto& c : workers[t]->cands) {
+        const uint64_t k = state_key(c, t);
         if (k < first_key) {
           first_key = k;
           first = &c;
@@ -470,7 +597,9 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
         f.path.push_back({key_cpu(first_key), key_outcome(first_key)});
       finish();
       // As a sequential search counts: the states met before the violation (and the violating one).
-      if (!direct)
+      if (shared)
+        for (const auto& k : settled) st.states -= k.first > first_key;
+      else if (!direct)
         for (uint32_t j = 0; j < level.size(); ++j)
           st.states += level.item(j).key.load(std::memory_order_relaxed) <= first_key;
       return f;
@@ -483,10 +612,24 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     }
 
     // The new states, numbered in key order (one thread: numbered already).
-    const uint32_t n = direct ? records.size() - level_base : level.size();
+    const uint32_t n = direct   ? records.size() - level_base
+                       : shared ? static_cast<uint32_t>(settled.size())
+                                : level.size();
     if (direct) {
       if (su.need_aux)
         for (Entry& e : next) e.aux = aux[e.id];  // merged with the level's later arrivals
+    } else if (shared) {
+      next.reserve(n);
+      for (uint32_t j = 0; j < n; ++j) {
+        const NewRec& r = workers[settled[j].second.first]->news[settled[j].second.second];
+        records.append(cur[key_pos(r.key)].id, key_cpu(r.key), key_outcome(r.key));
+        if (su.need_aux) {
+          aux.push_back(r.aux);
+          store.set_id(r.slot, level_base + j);
+        }
+        store.clear_fresh(r.slot);
+        next.push_back({r.bytes, level_base + j, r.aux, kAllCpus});
+      }
     } else {
       if (ctl.memory_over(static_cast<long>(store.bytes_with(n) + records.bytes() + 2 * n) + memory() -
                           static_cast<long>(store.bytes()))) {

@@ -38,13 +38,13 @@ struct Summary {
   }
 };
 
-// Summaries by state number, packed per CPU: reads and adds together, and writes.
+// Summaries by state number, packed per CPU: reads, writes and adds.
 class SummaryStore {
  public:
   SummaryStore(const model::Layout& L, int cpus)
       : L_(L), cpus_n_(cpus), words_((model::res_count(L) + 63) / 64) {}
   void put(uint32_t id, const Summary& s) {
-    const size_t per = static_cast<size_t>(cpus_n_) * 2 * static_cast<size_t>(words_);
+    const size_t per = static_cast<size_t>(cpus_n_) * 3 * static_cast<size_t>(words_);
     if (cpus_.size() <= id) {
       bits_.resize((static_cast<size_t>(id) + 1) * per);
       cpus_.resize(id + 1);
@@ -52,12 +52,12 @@ class SummaryStore {
     }
     uint64_t* w = bits_.data() + static_cast<size_t>(id) * per;
     Mask all = 0;
-    for (int c = 0; c < cpus_n_; ++c, w += 2 * words_) {
+    for (int c = 0; c < cpus_n_; ++c, w += 3 * words_) {
       const model::Footprint& f = s.fp[static_cast<size_t>(c)];
-      const model::ResourceSet rd = f.reads() | f.adds();
       for (int i = 0; i < words_; ++i) {
-        w[i] = rd.word(i);
+        w[i] = f.reads().word(i);
         w[words_ + i] = f.writes().word(i);
+        w[2 * words_ + i] = f.adds().word(i);
       }
       if (f.all()) all = static_cast<Mask>(all | 1u << c);
     }
@@ -66,15 +66,16 @@ class SummaryStore {
   }
   Summary get(uint32_t id) const {
     Summary s;
-    const size_t per = static_cast<size_t>(cpus_n_) * 2 * static_cast<size_t>(words_);
+    const size_t per = static_cast<size_t>(cpus_n_) * 3 * static_cast<size_t>(words_);
     const uint64_t* w = bits_.data() + static_cast<size_t>(id) * per;
-    for (int c = 0; c < cpus_n_; ++c, w += 2 * words_) {
+    for (int c = 0; c < cpus_n_; ++c, w += 3 * words_) {
       model::Footprint& f = s.fp[static_cast<size_t>(c)];
       f = model::Footprint(&L_);
       if (all_[id] & (1u << c)) f.set_everything();
       for (int i = 0; i < words_; ++i) {
         f.reads().set_word(i, w[i]);
         f.writes().set_word(i, w[words_ + i]);
+        f.adds().set_word(i, w[2 * words_ + i]);
       }
     }
     s.cpus = cpus_[id];

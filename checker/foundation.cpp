@@ -86,6 +86,8 @@ Result FoundationExplorer::check(const Bounds& b) {
   };
   auto finish_stats = [&] {
     res.stats.states = static_cast<long>(recs.size());
+    res.stats.store_bytes = static_cast<long>(table.bytes() + recs.capacity() * sizeof(Rec) +
+                                              root_initial.capacity() * sizeof(int));
     res.stats.seconds = elapsed();
     res.stats.memory_bytes = std::max(res.stats.memory_bytes, memory());
     progress.finish(res.stats);

@@ -23,6 +23,31 @@ void StateStore::alloc(size_t cap) {
   keys_.reset(new std::atomic<uint64_t>[slots_]);
   for (size_t i = 0; i < slots_; ++i) keys_[i].store(0, std::memory_order_relaxed);
   if (with_ids_) ids_.reset(new uint32_t[slots_]);
+  if (fresh_) use_fresh_bits();
+}
+
+void StateStore::use_fresh_bits() {
+  const size_t words = (slots_ + 63) / 64;
+  fresh_.reset(new std::atomic<uint64_t>[words]);
+  for (size_t i = 0; i < words; ++i) fresh_[i].store(0, std::memory_order_relaxed);
+}
+
+std::pair<int64_t, bool> StateStore::insert_concurrent(uint64_t fp) {
+  const uint64_t k = key(fp);
+  for (size_t i = home(k);; ++i) {
+    if (i >= slots_) return {-1, false};
+    uint64_t cur = keys_[i].load(std::memory_order_acquire);
+    if (cur == 0) {
+      // A slot empty when the level began is fresh whoever fills it: mark it first, so that a
+      // thread that sees the key (acquire) sees the mark.
+      mark_fresh(static_cast<int64_t>(i));
+      if (keys_[i].compare_exchange_strong(cur, k, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        size_.fetch_add(1, std::memory_order_relaxed);
+        return {static_cast<int64_t>(i), true};
+      }
+    }
+    if (cur == k) return {static_cast<int64_t>(i), false};
+  }
 }
 
 int64_t StateStore::find(uint64_t fp, const uint8_t* state) const {

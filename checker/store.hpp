@@ -45,6 +45,25 @@ class StateStore {
   size_t bytes_with(size_t extra) const;
   // Makes room for `extra` more states: grows the table (rehashing with `threads` threads).
   void reserve(size_t extra, int threads);
+  // Several threads: lookup-or-insert by CAS in one probe run (fingerprints only, no number
+  // yet: set_id() later). {slot, inserted}; slot -1 when the table must grow first.
+  std::pair<int64_t, bool> insert_concurrent(uint64_t fp);
+  void set_id(int64_t slot, uint32_t id) { ids_[static_cast<size_t>(slot)] = id; }
+  // Would `extra` more states pass the load limit?
+  bool needs_room(size_t extra) const {
+    return static_cast<double>(size() + extra) > kMaxLoad * static_cast<double>(cap_);
+  }
+  // Slots filled during the current BFS level, one bit each.
+  void mark_fresh(int64_t slot) {
+    fresh_[static_cast<size_t>(slot) >> 6].fetch_or(uint64_t{1} << (slot & 63), std::memory_order_relaxed);
+  }
+  bool is_fresh(int64_t slot) const {
+    return (fresh_[static_cast<size_t>(slot) >> 6].load(std::memory_order_relaxed) >> (slot & 63)) & 1;
+  }
+  void clear_fresh(int64_t slot) {
+    fresh_[static_cast<size_t>(slot) >> 6].store(0, std::memory_order_relaxed);
+  }
+  void use_fresh_bits();
   // Single-threaded lookup-or-insert in one probe run (after reserve(1)): {slot, inserted}.
   std::pair<int64_t, bool> find_or_place(uint64_t fp, uint32_t id, const uint8_t* state);
   // Places a state known to be absent, as number `id`. Safe from several threads at once
@@ -72,6 +91,7 @@ class StateStore {
   size_t cap_ = 0, slots_ = 0;  // slots_ = cap_ + padding for probe runs past the end
   std::unique_ptr<std::atomic<uint64_t>[]> keys_;
   std::unique_ptr<uint32_t[]> ids_;
+  std::unique_ptr<std::atomic<uint64_t>[]> fresh_;
   std::atomic<size_t> size_{0};
   // Whole states by number, in chunks so that growing never moves them.
   static constexpr int kChunkShift = 14;

@@ -13,7 +13,7 @@ void fp_list_ops(const Ctx& c, Footprint& fp, int list, int lo, int hi) {
   if (prev >= 0) fp.write_link(prev);  // list_add_tail() links after the tail
 }
 
-void fp_zone_section(const Ctx& c, Footprint& fp, int pfn, MtMask mts) {
+void fp_zone_section(const Ctx& c, Footprint& fp, int pfn, MtMask mts, bool frees) {
   const Layout& L = c.L;
   fp.lock(LOCK_ZONE);
   const int lo = max_order_block_start(c, pfn);
@@ -23,6 +23,9 @@ void fp_zone_section(const Ctx& c, Footprint& fp, int pfn, MtMask mts) {
     fp.write_pageblock(pb);
     mts |= mt_bit(pageblock_type(c.s, pb));
   }
+  bool buddies = frees;
+  for (int p = lo; p < hi && !buddies; ++p) buddies = (c.s.flags(p) & PG_buddy) != 0;
+  if (!buddies) mts = 0;
   for (int mt = 0; mt < MIGRATE_TYPES; ++mt) {
     if (!(mts & (MtMask{1} << mt))) continue;
     for (int o = 0; o < L.nr_orders; ++o) {

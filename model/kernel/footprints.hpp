@@ -18,8 +18,10 @@ inline constexpr MtMask mt_bit(Mt mt) {
 // A zone->lock section that may take, split, merge, move or free the buddies whose pages lie in
 // the MAX_PAGE_ORDER-aligned block around `pfn` (no buddy crosses one), on the free lists of
 // `mts` or of the types of that block's pageblocks (every order; list_add_tail and list_del
-// walk the lists), retype those pageblocks, and update the free page counters.
-void fp_zone_section(const Ctx& c, Footprint& fp, int pfn, MtMask mts);
+// walk the lists), retype those pageblocks, and update the free page counters. With
+// frees == false the section only moves the block's existing buddies: a block with none
+// touches no list.
+void fp_zone_section(const Ctx& c, Footprint& fp, int pfn, MtMask mts, bool frees = true);
 
 // list_add(), list_add_tail() and list_del() of pages in [lo, hi) on `list`: its head, the
 // links of the pages before them and of its tail; walking it reads every page on it.

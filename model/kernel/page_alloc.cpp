@@ -555,8 +555,12 @@ void fp_free_pages(const Ctx& c, Footprint& fp) {
     fp.read_pageblock(c.L.geo.pageblock_of(pfn));
     return;
   }
-  fp_zone_section(c, fp, pfn, c.k.has(F_FREE_MT_UNDER_ZONE_LOCK) ? 0 : mt_bit(static_cast<Mt>(c.loc(F_MT))));
-  fp.read_counter(Counter::nr_isolate_pageblock);  // has_isolate_pageblock()
+  if (c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) {
+    fp_zone_section(c, fp, pfn, 0);
+  } else {
+    fp_zone_section(c, fp, pfn, mt_bit(static_cast<Mt>(c.loc(F_MT))));
+    fp.read_counter(Counter::nr_isolate_pageblock);  // has_isolate_pageblock()
+  }
 }
 const ProcDef kFreePages{"__free_pages", kPA61,        3, run_free_pages, describe_free,
                          RetKind::Void,  fp_free_pages};

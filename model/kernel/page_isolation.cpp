@@ -334,10 +334,10 @@ const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range",   kPI61,         
 // shape) on the pageblock of pfn: the buddies of its MAX_PAGE_ORDER block, on the lists of its
 // blocks' types, of MIGRATE_ISOLATE and of the type given back.
 void fp_set_isolate(const Ctx& c, Footprint& fp, int pfn) {
-  fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE));
+  fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE), false);
 }
 void fp_unset_isolate(const Ctx& c, Footprint& fp, int pfn, Mt mt) {
-  fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE) | mt_bit(mt) | mt_bit(Mt::MOVABLE));
+  fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE) | mt_bit(mt) | mt_bit(Mt::MOVABLE), false);
 }
 
 // One read of the unlocked scan at pfn, or the return when the scan is over.
@@ -368,7 +368,7 @@ void fp_isolate_single_pageblock(const Ctx& c, Footprint& fp) {
       if (fp_isp_scan(fp, c.loc(I_PFN), boundary)) fp.may_return();
       return;
     case I_ORDER_READ: fp.read_page(c.loc(I_PFN)); return;
-    case I_SPLIT: fp_zone_section(c, fp, c.loc(I_PFN), 0); return;  // split_free_page()
+    case I_SPLIT: fp_zone_section(c, fp, c.loc(I_PFN), 0, false); return;  // split_free_page()
     default: fp.set_everything(); return;
   }
 }

@@ -176,10 +176,22 @@ TEST_CASE("DPOR reaches exactly the terminal states of the full search, and fewe
       // readers only
       {R"x("undo_isolate_range(start=0, end=16)")x", R"x("undo_isolate_range(start=0, end=16)")x",
        R"x("undo_isolate_range(start=0, end=16)")x"},
+      // isolations of ranges in use, next to frees and allocations elsewhere
+      {R"x("isolate_range(start=0, end=4)", "undo_isolate_range(start=0, end=4)")x",
+       R"x("isolate_range(start=4, end=8)", "undo_isolate_range(start=4, end=8)")x",
+       R"x("free_pages(pfn=8, order=1)", "alloc_pages(order=0, migratetype=MOVABLE)")x",
+       R"x("alloc_pages(order=0, migratetype=UNMOVABLE)", "free_pages(pfn=14, order=0)")x"},
   };
   int k = 0;
   for (const auto& p : progs) {
-    const std::string file = scenario(fmt::format("dpor-{}", k++), p);
+    const bool in_use = k == 3;  // MOVABLE pages in use, one UNMOVABLE buddy free
+    const std::string file =
+        in_use
+            ? scenario(
+                  fmt::format("dpor-{}", k++), p,
+                  R"x("MOVABLE","MOVABLE","MOVABLE","MOVABLE","MOVABLE","MOVABLE","UNMOVABLE","UNMOVABLE")x",
+                  R"x({pfn=12,order=1,migratetype="UNMOVABLE"})x")
+            : scenario(fmt::format("dpor-{}", k++), p);
     for (std::string variant : {"v6.10", "v6.6", "hygiene-v2"}) {
       INFO(file << " " << variant);
       SearchOptions dpor;
