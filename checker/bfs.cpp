@@ -356,7 +356,13 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       if (shared) {
         if (!grow_req.load(std::memory_order_relaxed) && !store.needs_room(T * kRoom)) return;
         std::unique_lock<std::shared_mutex> ul(level_mu);
-        if (store.needs_room(T * kRoom)) {
+        if (store.needs_room(T * kRoom) &&
+            ctl.memory_over(memory() + static_cast<long>(store.bytes_with(2 * T * kRoom + store.size() / 2) -
+                                                         store.bytes()))) {
+          ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
+          // No room: let the level end; inserts that still come go past the limit by a chunk.
+          store.reserve(T * kRoom, T);
+        } else if (store.needs_room(T * kRoom)) {
           store.reserve(2 * T * kRoom + store.size() / 2, T);  // rehash: the fresh marks start over
           for (auto& w : workers)
             for (NewRec& r : w->news) {
@@ -430,6 +436,11 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
           }
         };
         if (direct) {
+          if (store.needs_room(1) &&
+              ctl.memory_over(memory() + static_cast<long>(store.bytes_with(1) - store.bytes()))) {
+            ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
+            return;
+          }
           store.reserve(1, 1);
           const auto [slot, fresh] = store.find_or_place(x.fp, records.size(), b);
           if (!fresh) {

@@ -76,6 +76,16 @@ std::optional<Found> run_dfs(const Setup& su, Control& ctl, Stats& st, std::vect
     finish();
     return f;
   };
+  // Room in the store for one more state, within --memory-limit (else the search stops).
+  auto room = [&] {
+    if (store.needs_room(1) &&
+        ctl.memory_over(memory() + static_cast<long>(store.bytes_with(1) - store.bytes()))) {
+      ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
+      return false;
+    }
+    store.reserve(1, 1);
+    return true;
+  };
   // A state reached: new, or met again with less reduction data.
   auto admit = [&](const uint8_t* b, uint64_t fp, uint16_t a,
                    PathStep step) -> std::optional<model::Violation> {
@@ -97,7 +107,7 @@ std::optional<Found> run_dfs(const Setup& su, Control& ctl, Stats& st, std::vect
       ++st.revisits;
       return std::nullopt;
     }
-    store.reserve(1, 1);
+    if (!room()) return std::nullopt;
     const uint32_t id = next_id++;
     store.place(fp, id, b);
     if (su.need_aux) aux.push_back(a);

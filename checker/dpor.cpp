@@ -46,7 +46,9 @@ class SummaryStore {
   void put(uint32_t id, const Summary& s) {
     const size_t per = static_cast<size_t>(cpus_n_) * 3 * static_cast<size_t>(words_);
     if (cpus_.size() <= id) {
-      bits_.resize((static_cast<size_t>(id) + 1) * per);
+      const size_t need = (static_cast<size_t>(id) + 1) * per;
+      if (need > bits_.capacity()) bits_.reserve(std::max(need, bits_.capacity() + bits_.capacity() / 4));
+      bits_.resize(need);
       cpus_.resize(id + 1);
       all_.resize(id + 1);
     }
@@ -240,6 +242,16 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     return std::nullopt;
   };
 
+  // Room in the store for one more state, within --memory-limit (else the search stops).
+  auto room = [&] {
+    if (store.needs_room(1) &&
+        ctl.memory_over(memory() + static_cast<long>(store.bytes_with(1) - store.bytes()))) {
+      ctl.stop(fmt::format("--memory-limit {} MB reached", su.bounds.memory_limit_mb));
+      return false;
+    }
+    store.reserve(1, 1);
+    return true;
+  };
   std::vector<uint8_t> tmp(S);
   for (size_t i = 0; i < su.initial.size() && !ctl.stopped(); ++i) {
     std::memcpy(tmp.data(), su.initial[i].bytes().data(), S);
@@ -248,7 +260,7 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     if (store.find(fp, tmp.data()) >= 0) continue;
     ++st.initial_states;
     top = 0;
-    store.reserve(1, 1);
+    if (!room()) break;
     const uint32_t rid = next_id++;
     store.place(fp, rid, tmp.data());
     if (auto v = check_new_state(su, {tmp.data(), S})) return path(static_cast<int>(i), *v, nullptr);
@@ -318,7 +330,7 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
         f.acc.add(sum);
         continue;
       }
-      store.reserve(1, 1);
+      if (!room()) break;
       const uint32_t id = next_id++;
       store.place(x.fp, id, tmp.data());
       if (auto v = check_new_state(su, {tmp.data(), S})) return path(static_cast<int>(i), *v, &step);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace pagecheck::checker {
@@ -154,7 +155,41 @@ Mask Expander::expand(std::span<const uint8_t> s, Mask todo, bool generate) {
         check ? &log_ : nullptr);
     if (n > 0) enabled = static_cast<Mask>(enabled | 1u << cpu);
   }
+  if (generate && su_.sym && su_.opt.check_footprints && todo == kAllCpus) check_symmetry(s);
   return enabled;
+}
+
+// --check-footprints with symmetry: the successors of s with two interchangeable CPUs swapped
+// must be the successors of s, up to the same swap. If they are not, some per-CPU object is
+// missing from Symmetry::apply() and the reduction is unsound.
+void Expander::check_symmetry(std::span<const uint8_t> s) {
+  std::vector<uint64_t> mine;
+  for (const Succ& x : succs) mine.push_back(x.fp);
+  const std::vector<int>* cls = nullptr;
+  for (const auto& c : su_.symmetry.classes())
+    if (c.size() > 1) cls = &c;
+  if (!cls) return;
+  Perm swap = Symmetry::identity();
+  std::swap(swap[static_cast<size_t>((*cls)[0])], swap[static_cast<size_t>((*cls)[1])]);
+  std::vector<uint8_t> swapped(su_.S);
+  su_.symmetry.apply(s.data(), swapped.data(), swap);
+  std::vector<uint64_t> theirs;
+  for (int cpu = 0; cpu < su_.cpus; ++cpu)
+    su_.ts.enumerate(
+        swapped, cpu, scratch.data(), &su_.props,
+        [&](int, const std::vector<int>&, model::StateRef next, const std::optional<model::Violation>&) {
+          Perm perm;
+          su_.symmetry.canonicalize(next.data(), scratch2.data(), perm);
+          theirs.push_back(model::hash_state({next.data(), su_.S}));
+        });
+  std::sort(mine.begin(), mine.end());
+  std::sort(theirs.begin(), theirs.end());
+  if (mine != theirs)
+    throw ModelError(fmt::format(
+        "--check-footprints: CPUs {} and {} run the same program but swapping them changes what the state "
+        "can "
+        "become: some per-CPU object is missing from checker/symmetry.cpp, and --symmetry is unsound here",
+        (*cls)[0], (*cls)[1]));
 }
 
 uint64_t Expander::canonical_root(uint8_t* s, Perm& perm) {

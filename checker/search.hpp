@@ -114,6 +114,7 @@ class Expander {
   long footprint_checks = 0;
 
  private:
+  void check_symmetry(std::span<const uint8_t> s);
   const Setup& su_;
   FootprintLog log_, fnlog_;
 };

@@ -146,11 +146,17 @@ int cmd_check(CheckArgs& a) {
       fmt::print("\nSearch: {}.\n{}", stats_line(r.stats), store_line(r.stats, so));
       break;
     case pc::model::Verdict::Incomplete:
-      fmt::print(
-          "{} on {}: incomplete, {}; no violation in what was explored ({}).\nExplored: {}; levels "
-          "0..{} complete.\n",
-          o.scenario.name, o.variant.spec, r.incomplete_reason, props, stats_line(r.stats),
-          r.stats.complete_depth);
+      if (so.strategy == pc::checker::Strategy::Dfs)
+        fmt::print(
+            "{} on {}: incomplete, {}; no violation in what was explored ({}).\nExplored: {} (depth first: "
+            "no depth is complete before the search ends).\n",
+            o.scenario.name, o.variant.spec, r.incomplete_reason, props, stats_line(r.stats));
+      else
+        fmt::print(
+            "{} on {}: incomplete, {}; no violation in what was explored ({}).\nExplored: {}; levels "
+            "0..{} complete.\n",
+            o.scenario.name, o.variant.spec, r.incomplete_reason, props, stats_line(r.stats),
+            r.stats.complete_depth);
       fmt::print("{}", store_line(r.stats, so));
       break;
   }
