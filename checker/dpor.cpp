@@ -183,8 +183,8 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     for (size_t i = n; i-- > 0;) {
       if (frames[i].cpu == q) continue;
       const model::Footprint& fi = frames[i].nf[static_cast<size_t>(frames[i].cpu)];
+      if (!model::conflicts(fi, sum) || hb_to(i, q, n)) continue;
       const model::ResourceSet c = model::conflict_set(fi, sum, nres);
-      if (!c.any() || hb_to(i, q, n)) continue;
       add_backtrack(i, q, n);
       if (sum.all()) return;
       sum.reads() = sum.reads().minus(c);

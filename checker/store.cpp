@@ -167,10 +167,10 @@ void StateStore::place(uint64_t fp, uint32_t id, const uint8_t* state) {
 // ---- ParentRecords ----------------------------------------------------------------------------
 
 namespace {
-// Grows by a quarter, not double: the records are most of what a state costs.
+// Grows by an eighth, not double: the records are a good part of what a state costs.
 template <class V>
 void grow_gently(V& v) {
-  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 4 + 1024);
+  if (v.size() == v.capacity()) v.reserve(v.capacity() + v.capacity() / 8 + 4096);
 }
 }  // namespace
 

@@ -5,7 +5,7 @@
 // are placed in batches (level by level in BFS), by several threads at once with a CAS on the
 // slot, never while lookups run. The capacity is not a power of two: the home slot is
 // fastrange(fp, capacity), the table grows by kGrowth when it passes kMaxLoad, so its load stays
-// between kMaxLoad / kGrowth and kMaxLoad (docs/design.md has the byte accounting).
+// between kMaxLoad / kGrowth (0.59) and kMaxLoad (docs/design.md has the byte accounting).
 //
 // ParentRecords holds, per state number, the parent's number and the step that led there; BFS
 // numbers states so that parents never decrease, which lets the parent be stored as a one-byte
@@ -23,7 +23,7 @@ namespace pagecheck::checker {
 class StateStore {
  public:
   static constexpr double kMaxLoad = 0.8;
-  static constexpr double kGrowth = 1.4;
+  static constexpr double kGrowth = 1.35;
   static constexpr uint32_t kNoId = UINT32_MAX;
 
   // state_bytes: the size of one state; full: store whole states; with_ids: keep each slot's

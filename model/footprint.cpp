@@ -96,10 +96,12 @@ ResourceSet conflict_set(const Footprint& a, const Footprint& b, int nres) {
     r.set_all(nres);
     return r;
   }
-  r |= a.writes() & (b.reads() | b.writes() | b.adds());
-  r |= b.writes() & (a.reads() | a.adds());
-  r |= a.adds() & b.reads();
-  r |= b.adds() & a.reads();
+  const int n = a.words() > b.words() ? a.words() : b.words();
+  for (int i = 0; i < n; ++i) {
+    const uint64_t ar = a.reads().word(i), aw = a.writes().word(i), aa = a.adds().word(i);
+    const uint64_t br = b.reads().word(i), bw = b.writes().word(i), ba = b.adds().word(i);
+    r.set_word(i, (aw & (br | bw | ba)) | (bw & (ar | aa)) | (aa & br) | (ba & ar));
+  }
   return r;
 }
 
@@ -112,20 +114,16 @@ void Footprint::touch(int r, Access a) {
 }
 
 Footprint& Footprint::operator|=(const Footprint& o) {
-  if (!L_) L_ = o.L_;
+  if (!L_) {
+    L_ = o.L_;
+    words_ = o.words_;
+  }
   all_ = all_ || o.all_;
   returns_ = returns_ || o.returns_;
   read_ |= o.read_;
   write_ |= o.write_;
   add_ |= o.add_;
   return *this;
-}
-
-bool conflicts(const Footprint& a, const Footprint& b) {
-  if (a.all() || b.all()) return true;
-  if (a.writes().intersects(b.reads() | b.writes() | b.adds())) return true;
-  if (b.writes().intersects(a.reads() | a.adds())) return true;
-  return a.adds().intersects(b.reads()) || b.adds().intersects(a.reads());
 }
 
 std::string Footprint::describe() const {

@@ -92,7 +92,7 @@ enum class Access : uint8_t { Read, Write, Add };
 class Footprint {
  public:
   Footprint() = default;
-  explicit Footprint(const Layout* L) : L_(L) {}
+  explicit Footprint(const Layout* L) : L_(L), words_((res_count(*L) + 63) / 64) {}
   static Footprint everything() {
     Footprint f;
     f.all_ = true;
@@ -139,7 +139,7 @@ class Footprint {
   ResourceSet& writes() { return write_; }
   ResourceSet& adds() { return add_; }
   const Layout* layout() const { return L_; }
-  void set_layout(const Layout* L) { L_ = L; }
+  int words() const { return words_; }  // how many words of the sets the layout uses
   // Does the step change any shared resource?
   bool writes_anything() const { return all_ || write_.any() || add_.any(); }
 
@@ -147,6 +147,7 @@ class Footprint {
 
  private:
   const Layout* L_ = nullptr;
+  int words_ = ResourceSet::kWords;
   ResourceSet read_, write_, add_;
   bool all_ = false;
   bool returns_ = false;
@@ -154,7 +155,16 @@ class Footprint {
 
 // Whether two steps' footprints conflict (the steps are dependent): a write against any access,
 // or an add against a read.
-bool conflicts(const Footprint& a, const Footprint& b);
+inline bool conflicts(const Footprint& a, const Footprint& b) {
+  if (a.all() || b.all()) return true;
+  const int n = a.words() > b.words() ? a.words() : b.words();
+  for (int i = 0; i < n; ++i) {
+    const uint64_t ar = a.reads().word(i), aw = a.writes().word(i), aa = a.adds().word(i);
+    const uint64_t br = b.reads().word(i), bw = b.writes().word(i), ba = b.adds().word(i);
+    if ((aw & (br | bw | ba)) | (bw & (ar | aa)) | (aa & br) | (ba & ar)) return true;
+  }
+  return false;
+}
 // The objects on which they conflict (everything, if either declares nothing).
 ResourceSet conflict_set(const Footprint& a, const Footprint& b, int nres);
 
