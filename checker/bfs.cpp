@@ -334,6 +334,7 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
       w->revisits.clear();
     }
     next.clear();
+    next.reserve(level_sizes.empty() ? cur.size() : static_cast<size_t>(level_sizes.back()) + cur.size() / 2);
     for (auto& w : workers) {
       w->news.clear();
       w->dups.clear();
