@@ -562,27 +562,46 @@ std::optional<Found> run_bfs(const Setup& su, Control& ctl, Stats& st, std::vect
     // reduction data of every meeting merged (both orders of merging give the same).
     std::vector<std::pair<uint64_t, std::pair<uint32_t, uint32_t>>> settled;  // key -> (thread, index)
     if (shared) {
+      // Each thread settles the fingerprints of its share (by hash), then sorts a slice of the keys.
       size_t total = 0;
       for (auto& w : workers) total += w->news.size();
-      FpIndex index(total);
-      std::vector<NewRec*> byidx;
-      byidx.reserve(total);
-      settled.reserve(total);
-      for (uint32_t t = 0; t < workers.size(); ++t)
-        for (uint32_t i = 0; i < workers[t]->news.size(); ++i) {
-          index.put(workers[t]->news[i].fp, static_cast<uint32_t>(byidx.size()));
-          byidx.push_back(&workers[t]->news[i]);
-        }
-      for (auto& w : workers)
-        for (const DupRec& d : w->dups) {
-          NewRec& r = *byidx[index.get(d.fp)];
-          r.key = std::min(r.key, d.key);
-          if (su.need_aux) r.aux = su.sleep ? static_cast<uint16_t>(r.aux & d.aux) : pb_merge(r.aux, d.aux);
-        }
-      for (uint32_t t = 0; t < workers.size(); ++t)
+      settled.resize(total);
+      const uint64_t parts = static_cast<uint64_t>(T);
+      pool.run([&](int t) {
+        size_t mine = 0;
+        for (auto& w : workers)
+          for (const NewRec& r : w->news) mine += (r.fp >> 40) % parts == static_cast<uint64_t>(t);
+        FpIndex index(mine);
+        std::vector<NewRec*> byidx;
+        byidx.reserve(mine);
+        for (auto& w : workers)
+          for (NewRec& r : w->news)
+            if ((r.fp >> 40) % parts == static_cast<uint64_t>(t)) {
+              index.put(r.fp, static_cast<uint32_t>(byidx.size()));
+              byidx.push_back(&r);
+            }
+        for (auto& w : workers)
+          for (const DupRec& d : w->dups) {
+            if ((d.fp >> 40) % parts != static_cast<uint64_t>(t)) continue;
+            NewRec& r = *byidx[index.get(d.fp)];
+            r.key = std::min(r.key, d.key);
+            if (su.need_aux) r.aux = su.sleep ? static_cast<uint16_t>(r.aux & d.aux) : pb_merge(r.aux, d.aux);
+          }
+      });
+      size_t at = 0;
+      std::vector<size_t> cuts{0};
+      for (uint32_t t = 0; t < workers.size(); ++t) {
         for (uint32_t i = 0; i < workers[t]->news.size(); ++i)
-          settled.push_back({workers[t]->news[i].key, {t, i}});
-      std::sort(settled.begin(), settled.end());
+          settled[at++] = {workers[t]->news[i].key, {t, i}};
+        cuts.push_back(at);
+      }
+      pool.run([&](int t) {
+        std::sort(settled.begin() + static_cast<long>(cuts[static_cast<size_t>(t)]),
+                  settled.begin() + static_cast<long>(cuts[static_cast<size_t>(t) + 1]));
+      });
+      for (size_t t = 1; t + 1 < cuts.size(); ++t)
+        std::inplace_merge(settled.begin(), settled.begin() + static_cast<long>(cuts[t]),
+                           settled.begin() + static_cast<long>(cuts[t + 1]));
     }
     auto state_key = [&](const Candidate& c, size_t t) {
       if (!c.state) return c.key;
