@@ -60,10 +60,6 @@ int64_t StateStore::find(uint64_t fp, const uint8_t* state) const {
   }
 }
 
-const uint8_t* StateStore::state(uint32_t id) const {
-  return arena_slot(id);
-}
-
 uint8_t* StateStore::arena_slot(uint32_t id) const {
   return chunks_[id >> kChunkShift].get() + (id & ((1u << kChunkShift) - 1)) * state_bytes_;
 }

@@ -38,8 +38,6 @@ class StateStore {
   void prefetch(uint64_t fp) const { __builtin_prefetch(&keys_[home(key(fp))]); }
   // The state number in a slot (with_ids or full only).
   uint32_t id_at(int64_t slot) const { return ids_[static_cast<size_t>(slot)]; }
-  // A stored whole state (full only).
-  const uint8_t* state(uint32_t id) const;
 
   // What the store would hold with `extra` more states (to check a memory limit first).
   size_t bytes_with(size_t extra) const;

@@ -49,12 +49,6 @@ bool ResourceSet::any() const {
   return false;
 }
 
-bool ResourceSet::intersects(const ResourceSet& o) const {
-  for (int i = 0; i < kWords; ++i)
-    if (w_[static_cast<size_t>(i)] & o.w_[static_cast<size_t>(i)]) return true;
-  return false;
-}
-
 ResourceSet& ResourceSet::operator|=(const ResourceSet& o) {
   for (int i = 0; i < kWords; ++i) w_[static_cast<size_t>(i)] |= o.w_[static_cast<size_t>(i)];
   return *this;
@@ -103,14 +97,6 @@ ResourceSet conflict_set(const Footprint& a, const Footprint& b, int nres) {
     r.set_word(i, (aw & (br | bw | ba)) | (bw & (ar | aa)) | (aa & br) | (ba & ar));
   }
   return r;
-}
-
-void Footprint::touch(int r, Access a) {
-  switch (a) {
-    case Access::Read: read_.set(r); break;
-    case Access::Write: write_.set(r); break;
-    case Access::Add: add_.set(r); break;
-  }
 }
 
 Footprint& Footprint::operator|=(const Footprint& o) {

@@ -66,7 +66,6 @@ class ResourceSet {
   ResourceSet operator&(const ResourceSet& o) const;
   void set_all(int n);
   bool any() const;
-  bool intersects(const ResourceSet& o) const;
   ResourceSet& operator|=(const ResourceSet& o);
   ResourceSet operator|(const ResourceSet& o) const {
     ResourceSet r = *this;
@@ -85,10 +84,8 @@ class ResourceSet {
   std::array<uint64_t, kWords> w_{};
 };
 
-// How a step touches a resource. Add is a counter update by the mod_counter() primitive: two
-// adds commute, an add and a read do not.
-enum class Access : uint8_t { Read, Write, Add };
-
+// What a step may read, write, or add to (a counter update by the mod_counter() primitive: two
+// adds commute, an add and a read do not).
 class Footprint {
  public:
   Footprint() = default;
@@ -125,7 +122,6 @@ class Footprint {
   // The step may return from this frame before touching shared state; the caller's code then
   // runs on in the same step (the explorer adds the caller's footprint at its return pc).
   void may_return() { returns_ = true; }
-  void touch(int r, Access a);
   Footprint& operator|=(const Footprint& o);
 
   // --- reading -----------------------------------------------------------------------------
