@@ -8,18 +8,21 @@
 namespace pagecheck::checker {
 
 namespace {
-// Probe runs never wrap: the table has this many slots past its capacity.
-constexpr size_t kPad = 4096;
+// Probe runs never wrap: the table has this many slots past its capacity (runs are far shorter:
+// their expected length is a few slots at load 0.8, the longest grows with the log of the size).
+size_t pad_for(size_t cap) {
+  return std::clamp<size_t>(cap / 16, 256, 4096);
+}
 }  // namespace
 
 StateStore::StateStore(size_t state_bytes, bool full, bool with_ids, size_t initial_capacity)
     : state_bytes_(state_bytes), full_(full), with_ids_(with_ids || full) {
-  alloc(std::max<size_t>(initial_capacity, 1024));
+  alloc(std::max<size_t>(initial_capacity, 256));
 }
 
 void StateStore::alloc(size_t cap) {
   cap_ = cap;
-  slots_ = cap + kPad;
+  slots_ = cap + pad_for(cap);
   keys_.reset(new std::atomic<uint64_t>[slots_]);
   for (size_t i = 0; i < slots_; ++i) keys_[i].store(0, std::memory_order_relaxed);
   if (with_ids_) ids_.reset(new uint32_t[slots_]);
@@ -79,7 +82,7 @@ size_t StateStore::bytes_with(size_t extra) const {
   size_t cap = cap_;
   while (static_cast<double>(need) > kMaxLoad * static_cast<double>(cap))
     cap = static_cast<size_t>(static_cast<double>(cap) * kGrowth) + 1;
-  size_t b = (cap + kPad) * (sizeof(uint64_t) + (with_ids_ ? sizeof(uint32_t) : 0));
+  size_t b = (cap + pad_for(cap)) * (sizeof(uint64_t) + (with_ids_ ? sizeof(uint32_t) : 0));
   if (cap != cap_) b += bytes();  // the old table is still there while rehashing
   if (full_) b += (need + (size_t{1} << kChunkShift)) * state_bytes_;
   return b;

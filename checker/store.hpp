@@ -28,7 +28,7 @@ class StateStore {
 
   // state_bytes: the size of one state; full: store whole states; with_ids: keep each slot's
   // state number (needed by the reductions that keep data per state).
-  StateStore(size_t state_bytes, bool full, bool with_ids, size_t initial_capacity = 1 << 16);
+  StateStore(size_t state_bytes, bool full, bool with_ids, size_t initial_capacity = 1 << 12);
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 

@@ -57,13 +57,13 @@ json search_json(const pc::checker::SearchOptions& o) {
 
 std::string store_line(const pc::checker::Stats& s, const pc::checker::SearchOptions& o) {
   if (s.states == 0 || o.strategy == pc::checker::Strategy::Foundation) return {};
-  if (o.full_states)
-    return fmt::format("State store: whole states, {:.1f} bytes per state.\n", bytes_per_state(s));
+  // Below a few thousand states the store's fixed minimum is most of it: say the total.
+  const std::string size = s.states >= 4096 ? fmt::format("{:.1f} bytes per state", bytes_per_state(s))
+                                            : fmt::format("{} KB", (s.store_bytes + 1023) / 1024);
+  if (o.full_states) return fmt::format("State store: whole states, {}.\n", size);
   return fmt::format(
-      "State store: 64-bit fingerprints, {:.1f} bytes per state; probability that a fingerprint collision "
-      "hid "
-      "a state: {:.1e}.\n",
-      bytes_per_state(s), s.collision_probability);
+      "State store: 64-bit fingerprints, {}; probability that a fingerprint collision hid a state: {:.1e}.\n",
+      size, s.collision_probability);
 }
 
 // Ctrl-C: the first one asks the search to stop and report; a second one ends the process.
