@@ -273,6 +273,30 @@ std::vector<Candidate> candidates(const model::Scenario& sc) {
       v.push_back(std::move(k));
     }
   }
+  // Ranges of operations, a pageblock shorter at either end.
+  for (int c = 0; c < g.cpus; ++c) {
+    const auto& prog = sc.programs[static_cast<size_t>(c)];
+    for (size_t i = 0; i < prog.size(); ++i) {
+      int start = model::op_arg(prog[i], "start"), end = model::op_arg(prog[i], "end");
+      if (start < 0 || end < 0 || end - start <= g.pageblock_nr_pages()) continue;
+      const model::OpDef& d = model::op_registry().at(static_cast<size_t>(prog[i].def));
+      for (int side = 0; side < 2; ++side) {
+        model::Op op = prog[i];
+        for (size_t k = 0; k < d.params.size(); ++k)
+          if (std::string_view(d.params[k].name) == (side ? "start" : "end"))
+            op.args[k] = static_cast<uint8_t>(op.args[k] + (side ? 1 : -1) * g.pageblock_nr_pages());
+        try {
+          op = model::parse_op(model::format_op(op), g);
+        } catch (const InputError&) {
+          continue;
+        }
+        Candidate k{sc,
+                    fmt::format("the {} pageblock of {} on CPU{}", side ? "first" : "last", prog[i].text, c)};
+        k.sc.programs[static_cast<size_t>(c)][i] = op;
+        v.push_back(std::move(k));
+      }
+    }
+  }
   // Pageblocks: the last one, or the first max-order block (buddy alignment must not change).
   if (g.pageblocks > 1) {
     if (auto c = crop(sc, 0, g.pageblocks - 1))
@@ -313,7 +337,7 @@ traces::ScenarioReduction reduce_scenario(const model::Scenario& orig, const mod
   r.ran = true;
   model::Scenario cur = orig;
   cur.name = orig.name + "-min";
-  cur.summary = "the smallest scenario in which " + property + " still breaks, from " + orig.name;
+  cur.summary = "reduced from " + orig.name + ": " + property + " still breaks";
   cur.reference = orig.reference;
   cur.all_layouts = false;
   cur.pageblock_mt = initial.pageblock_mt;

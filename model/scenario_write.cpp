@@ -22,6 +22,28 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
+// key = "value", or for a long value a multi-line string whose line-ending backslashes join
+// the lines again (TOML 1.0), so that every line fits a mail.
+std::string key_string(const std::string& key, const std::string& value) {
+  std::string one = key + " = " + quoted(value);
+  if (one.size() <= 76) return one + "\n";
+  std::string out = key + " = \"\"\"\\\n", line = " ";
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t j = value.find(' ', i);
+    if (j == std::string::npos) j = value.size();
+    std::string word = quoted(value.substr(i, j - i));
+    word = word.substr(1, word.size() - 2);
+    if (line.size() > 1 && line.size() + 1 + word.size() + 2 > 76) {
+      out += line + " \\\n";
+      line = " ";
+    }
+    line += " " + word;
+    i = j + 1;
+  }
+  return out + line + "\"\"\"\n";
+}
+
 std::string mt_list(const std::vector<Mt>& v) {
   std::string s;
   for (Mt m : v) s += (s.empty() ? "" : ", ") + quoted(std::string(mt_name(m)));
@@ -61,9 +83,9 @@ std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>&
     }
     t += line + "\n";
   }
-  t += "name = " + quoted(sc.name) + "\n";
-  if (!sc.summary.empty()) t += "summary = " + quoted(sc.summary) + "\n";
-  if (!sc.reference.empty()) t += "reference = " + quoted(sc.reference) + "\n";
+  t += key_string("name", sc.name);
+  if (!sc.summary.empty()) t += key_string("summary", sc.summary);
+  if (!sc.reference.empty()) t += key_string("reference", sc.reference);
   t += fmt::format("\n[geometry]\npageblock_order = {}\nmax_order = {}\npageblocks = {}\ncpus = {}\n",
                    sc.geo.pageblock_order, sc.geo.max_order, sc.geo.pageblocks, sc.geo.cpus);
   t += "\n[initial]\n";

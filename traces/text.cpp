@@ -280,7 +280,10 @@ std::string format_text(const Trace& t, const TextOptions& opt) {
     }
   }
   std::string s;
-  for (const auto& line : out) s += (opt.colour ? paint(line) : line) + "\n";
+  for (auto line : out) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();  // format=flowed would join lines
+    s += (opt.colour ? paint(line) : line) + "\n";
+  }
   return s;
 }
 
