@@ -106,14 +106,27 @@ Verdict parse_verdict(const Reader& r, const toml::node* n) {
 
 }  // namespace
 
+namespace {
+Scenario load_scenario(const std::string& path, const std::string* text);
+}
+
 Scenario load_scenario_file(const std::string& path) {
+  return load_scenario(path, nullptr);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& path) {
+  return load_scenario(path, &text);
+}
+
+namespace {
+Scenario load_scenario(const std::string& path, const std::string* text) {
   Reader r(path);
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = text ? toml::parse(std::string_view(*text), std::string_view(path)) : toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     auto line = e.source().begin.line;
-    if (!fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
+    if (!text && !fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
     throw InputError(fmt::format("{}:{}: {}", path, line, e.description()));
   }
   r.only_keys(
@@ -319,6 +332,7 @@ Scenario load_scenario_file(const std::string& path) {
   }
   return sc;
 }
+}  // namespace
 
 std::string scenario_dir() {
   if (const char* env = std::getenv("PAGECHECK_SCENARIOS")) return env;

@@ -50,6 +50,13 @@ struct Scenario {
 
 // Reads and validates a scenario file; throws InputError("FILE:LINE: ...").
 Scenario load_scenario_file(const std::string& path);
+// The same for a scenario's text (`path` names it in messages).
+Scenario load_scenario_text(const std::string& text, const std::string& path);
+// A scenario as a TOML file that load_scenario_file() reads back (model/scenario_write.cpp);
+// `header` lines become leading comments.
+std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>& header = {});
+// An operation in scenario syntax, from its resolved arguments: "free_pages(pfn=2, order=1)".
+std::string format_op(const Op& op);
 
 // A catalogue name ("isolate-expand") or a path; throws InputError when neither exists.
 std::string resolve_scenario(const std::string& name_or_path);
