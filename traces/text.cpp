@@ -21,12 +21,16 @@ constexpr int kWidth = 80;
 std::string lock_name(const model::Layout& L, int lock) {
   if (lock == model::LOCK_ZONE) return "zone->lock";
   if (lock >= 1 && lock <= L.nr_cpus) return fmt::format("pcp[cpu{}]->lock", lock - 1);
+  if (lock == L.lock_drain_mutex) return "pcpu_drain_mutex";
+  if (lock == L.lock_pcp_batch_high) return "pcp_batch_high_lock";
   return fmt::format("lock {}", lock);
 }
 
 std::string owner_name(int o) {
   if (o == model::OWNER_NONE) return "nobody";
   if (o == model::OWNER_EXTERNAL) return "its earlier owner";
+  if (o == model::OWNER_OFFLINE) return "offline";
+  if (o == model::OWNER_OTHER_ZONE) return "another zone";
   return fmt::format("cpu{}", o - 1);
 }
 

@@ -3,16 +3,15 @@
 
 #include <algorithm>
 
-#include "model/kernel/kernel.hpp"
+#include "model/kernel/internal.hpp"
 
 namespace pagecheck::model {
 
 namespace {
-constexpr const char* kPI61 = "mm/page_isolation.c, v6.1.8";
-constexpr const char* kPI611 = "mm/page_isolation.c, v6.11 (v6.10 bodies)";
 
-void take_zone_lock(Ctx& c) {
-  if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
+// zone->nr_isolate_pageblock exists from ad53f92eb416 (v3.18).
+void mod_nr_isolate_pageblock(Ctx& c, int delta) {
+  if (c.k.has(F_ISOLATE_RECHECK_ON_FREE)) c.mod_counter(Counter::nr_isolate_pageblock, delta);
 }
 
 // has_unmovable_pages(), mm/page_isolation.c, v6.1.8 (same in v6.11). Compound pages are not
@@ -63,7 +62,7 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
       nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, Mt::ISOLATE);
       __mod_zone_freepage_state(c, -nr_pages, block_mt);
     }
-    c.mod_counter(Counter::nr_isolate_pageblock, 1);
+    mod_nr_isolate_pageblock(c, 1);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -107,7 +106,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
   }
-  c.mod_counter(Counter::nr_isolate_pageblock, -1);
+  mod_nr_isolate_pageblock(c, -1);
   c.spin_unlock(LOCK_ZONE);
 }
 
@@ -128,7 +127,7 @@ bool isp_begin(Ctx& c, int& ret) {
   const int isolate_pageblock = c.loc(I_BEFORE) ? boundary - pageblock_nr_pages(c) : boundary;
   c.loc(I_ISOLATE_PB) = static_cast<uint8_t>(isolate_pageblock);
   // "scan at the beginning of MAX_ORDER_NR_PAGES aligned range"
-  const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), 0);
+  const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), zone_start_pfn(c));
   ret = 0;
   if (!c.loc(I_SKIP)) {
     ret = c.k.fn.set_migratetype_isolate(c, isolate_pageblock, static_cast<Mt>(c.loc(I_MT)),
@@ -339,7 +338,7 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
       sc.result("-EBUSY");
       return -kEBUSY;
     }
-    c.mod_counter(Counter::nr_isolate_pageblock, 1);
+    mod_nr_isolate_pageblock(c, 1);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -379,7 +378,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
   }
-  c.mod_counter(Counter::nr_isolate_pageblock, -1);
+  mod_nr_isolate_pageblock(c, -1);
   c.spin_unlock(LOCK_ZONE);
 }
 
@@ -434,7 +433,7 @@ const ProcDef isolate_single_pageblock{
 
 }  // namespace hygiene
 
-void fill_page_isolation_v6_6(Kernel& k) {
+void fill_page_isolation(Kernel& k) {
   k.fn.has_unmovable_pages = has_unmovable_pages;
   k.fn.set_migratetype_isolate = set_migratetype_isolate;
   k.fn.unset_migratetype_isolate = unset_migratetype_isolate;

@@ -105,7 +105,7 @@ TEST_CASE("isolation-exclusive fires when an allocation takes a page of an isola
   props::PropertySet ps({props::find("isolation-exclusive")});
   Ctx c = b.ctx();
   c.set_observer(&ps);
-  b.variant.kernel.fn.rmqueue_buddy(c, 0, Mt::MOVABLE);
+  b.variant.kernel.fn.rmqueue_buddy(c, 0, Mt::MOVABLE, ALLOC_CMA);
   REQUIRE(c.raised());
   CHECK(c.raised()->property == "isolation-exclusive");
   CHECK(c.raised()->pageblocks == std::vector<int>{1});
