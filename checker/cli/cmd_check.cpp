@@ -65,6 +65,7 @@ int cmd_check(CheckArgs& a) {
               {"variant", o.variant.spec},
               {"engine", "explicit"},
               {"properties", o.properties},
+              {"not_applicable", o.not_applicable},
               {"stats", stats_json(r.stats)}};
     if (r.violation)
       j["violation"] = {{"property", r.violation->property},
@@ -78,6 +79,11 @@ int cmd_check(CheckArgs& a) {
   }
   std::string props;
   for (const auto& p : o.properties) props += (props.empty() ? "" : ", ") + p;
+  if (!o.not_applicable.empty()) {
+    std::string na;
+    for (const auto& p : o.not_applicable) na += (na.empty() ? "" : ", ") + p;
+    props += "; not applicable to this kernel: " + na;
+  }
   switch (r.verdict) {
     case pc::model::Verdict::Holds:
       fmt::print("{} on {}: holds ({}).\nExhausted the state space: {}.\n", o.scenario.name, o.variant.spec,
