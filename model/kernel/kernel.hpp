@@ -89,6 +89,8 @@ enum Feature : uint64_t {
   // v6.15: "remove remnants of unlocked migratetype updates": unreserve_highatomic_pageblock()
   // trusts the list type (no block re-check), the fallback path no longer guards HIGHATOMIC
   F_NO_RACY_MT_REMNANTS = 1ull << 25,
+  // 90abee6d7895 mm: page_alloc: speed up fallbacks in rmqueue_bulk() (v6.15): the rmqueue_mode memo
+  F_RMQUEUE_MODE_MEMO = 1ull << 26,
 };
 
 // __free_one_page() flags (fpi_t) the model distinguishes.

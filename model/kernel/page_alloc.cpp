@@ -581,6 +581,76 @@ void split_large_buddy(Ctx& c, int pfn, int order, int fpi) {
 
 }  // namespace v6_12
 
+namespace v6_17 {
+
+// get_pfnblock_migratetype(), mm/page_alloc.c, v7.1.8 (v6.17): MIGRATE_ISOLATE when
+// PB_migrate_isolate is set, else the type bits.
+Mt get_pfnblock_migratetype(Ctx& c, int pfn) {
+  return pageblock_type(c.s, c.L.geo.pageblock_of(pfn));
+}
+
+// set_pageblock_migratetype(), mm/page_alloc.c, v7.1.8: ISOLATE is no type any more, and a type
+// write clears the isolate bit (MIGRATETYPE_AND_ISO_MASK) after warning about it.
+void set_pageblock_migratetype(Ctx& c, int pfn, Mt mt) {
+  int pb = c.L.geo.pageblock_of(pfn);
+  if (mt == Mt::ISOLATE) {
+    kernel_warn(c, KC_SET_PAGEBLOCK_ISOLATE, pfn,
+                1);  // "Use set_pageblock_isolate() for pageblock isolation"
+    return;
+  }
+  if (c.s.pb_bits(pb) & PB_migrate_isolate)
+    kernel_warn(c, KC_SET_PAGEBLOCK_ISOLATE, pfn,
+                0);  // "Use clear_pageblock_isolate() to unisolate pageblock"
+  c.set_pb_bits(pb, static_cast<uint8_t>((c.s.pb_bits(pb) & ~(PB_MIGRATETYPE_MASK | PB_migrate_isolate)) |
+                                         static_cast<uint8_t>(mt)));
+}
+
+namespace {
+// toggle_pageblock_isolate(), mm/page_alloc.c, v7.1.8
+void toggle_pageblock_isolate(Ctx& c, int pfn, bool isolate) {
+  int pb = c.L.geo.pageblock_of(pfn);
+  uint8_t bits = c.s.pb_bits(pb);
+  c.set_pb_bits(pb, static_cast<uint8_t>(isolate ? bits | PB_migrate_isolate : bits & ~PB_migrate_isolate));
+}
+}  // namespace
+
+// __move_freepages_block_isolate(), mm/page_alloc.c, v7.1.8 (pageblock_isolate_and_move_free_pages /
+// pageblock_unisolate_and_move_free_pages): the block's own type stays in the type bits; a
+// straddling free buddy is split with split_large_buddy() as from fd919a85cd55.
+bool move_freepages_block_isolate(Ctx& c, int page, Mt mt) {
+  const bool isolate = mt == Mt::ISOLATE;
+  Scope sc(c, isolate ? "pageblock_isolate_and_move_free_pages" : "pageblock_unisolate_and_move_free_pages",
+           kPA71, [&] { return fmt::format("pfn {}", page); });
+  const int pb = c.L.geo.pageblock_of(page);
+  if (isolate == ((c.s.pb_bits(pb) & PB_migrate_isolate) != 0)) {
+    // "%s a pageblock that is already in that state"
+    kernel_warn(c, KC_ISOLATE_STATE, page, isolate ? 1 : 0);
+    return false;
+  }
+  int start_pfn = 0;
+  if (!prep_move_freepages_block(c, page, &start_pfn, nullptr, nullptr)) return false;
+  if (pageblock_order(c) != MAX_PAGE_ORDER(c)) {  // "No splits needed if buddies can't span multiple blocks"
+    int buddy_pfn = find_large_buddy(c, start_pfn);
+    // "We're a part of a larger buddy"
+    if (PageBuddy(c, buddy_pfn) && buddy_order(c, buddy_pfn) > pageblock_order(c)) {
+      int order = buddy_order(c, buddy_pfn);
+      c.k.fn.del_page_from_free_list(c, buddy_pfn, order, c.k.fn.get_pfnblock_migratetype(c, buddy_pfn));
+      toggle_pageblock_isolate(c, page, isolate);
+      c.k.fn.split_large_buddy(c, buddy_pfn, order, FPI_NONE);
+      return true;
+    }
+  }
+  // "Use MIGRATETYPE_MASK to get non-isolate migratetype"
+  const Mt type_bits = static_cast<Mt>(c.s.pb_bits(pb) & PB_MIGRATETYPE_MASK);
+  const Mt from_mt = isolate ? type_bits : Mt::ISOLATE;
+  const Mt to_mt = isolate ? Mt::ISOLATE : type_bits;
+  __move_freepages_block(c, start_pfn, from_mt, to_mt);
+  toggle_pageblock_isolate(c, start_pfn, isolate);
+  return true;
+}
+
+}  // namespace v6_17
+
 void fill_page_alloc(Kernel& k) {
   k.fn.get_pfnblock_migratetype = get_pfnblock_migratetype_v6_1;
   k.fn.set_pageblock_migratetype = set_pageblock_migratetype_v6_1;

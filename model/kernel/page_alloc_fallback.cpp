@@ -388,12 +388,13 @@ int __rmqueue_steal(Ctx& c, int order, Mt start_mt) {
 
 }  // namespace
 
-// __rmqueue(), mm/page_alloc.c, v7.1.8 (the v6.15 rework): NORMAL, CMA, CLAIM, STEAL, with
-// rmqueue_bulk()'s memo of the mode that last worked.
+// __rmqueue(), mm/page_alloc.c, v7.1.8 (the v6.15 rework, c2f6ea38fc1b): the requested type, CMA,
+// claiming a whole block, stealing a single page; with 90abee6d7895 rmqueue_bulk() remembers the
+// mode that last worked across its batch.
 int __rmqueue(Ctx& c, int order, Mt mt, int alloc_flags, int* mode) {
   enum { RMQUEUE_NORMAL, RMQUEUE_CMA, RMQUEUE_CLAIM, RMQUEUE_STEAL };
   int local = RMQUEUE_NORMAL;
-  if (!mode) mode = &local;
+  if (!mode || !c.k.has(F_RMQUEUE_MODE_MEMO)) mode = &local;  // c2f6ea38fc1b: no memo yet
   if ((alloc_flags & ALLOC_CMA) &&
       c.s.counter(Counter::NR_FREE_CMA_PAGES) > c.s.counter(Counter::NR_FREE_PAGES) / 2) {
     int page = __rmqueue_cma_fallback(c, order);

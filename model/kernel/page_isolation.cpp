@@ -433,6 +433,74 @@ const ProcDef isolate_single_pageblock{
 
 }  // namespace hygiene
 
+namespace v6_17 {
+
+// set_migratetype_isolate(), mm/page_isolation.c, v7.1.8 (v6.17: pageblock_isolate_and_move_free_pages();
+// the migratetype argument has become a mode: CMA allocation or not).
+int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
+  Scope sc(c, "set_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
+  take_zone_lock(c);
+  if (is_migrate_isolate_page(c, page)) {
+    c.spin_unlock(LOCK_ZONE);
+    sc.result("-EBUSY");
+    return -kEBUSY;
+  }
+  int check_start = std::max(page, start_pfn);
+  int check_end = std::min(pageblock_end_pfn(c, page), end_pfn);
+  if (!c.k.fn.has_unmovable_pages(c, check_start, check_end, mt)) {
+    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::ISOLATE)) {
+      c.spin_unlock(LOCK_ZONE);
+      sc.result("-EBUSY");
+      return -kEBUSY;
+    }
+    mod_nr_isolate_pageblock(c, 1);
+    c.spin_unlock(LOCK_ZONE);
+    sc.result("0");
+    return 0;
+  }
+  c.spin_unlock(LOCK_ZONE);
+  if (c.recording()) c.note("has_unmovable_pages() found an unmovable page");
+  sc.result("-EBUSY");
+  return -kEBUSY;
+}
+
+// unset_migratetype_isolate(), mm/page_isolation.c, v7.1.8: no migratetype argument; the block
+// gets back the type its bits kept.
+void unset_migratetype_isolate(Ctx& c, int page, Mt) {
+  Scope sc(c, "unset_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
+  take_zone_lock(c);
+  if (!is_migrate_isolate_page(c, page)) {
+    c.spin_unlock(LOCK_ZONE);
+    return;
+  }
+  bool isolated_page = false;
+  int order = 0;
+  if (PageBuddy(c, page)) {
+    order = buddy_order(c, page);
+    if (order >= pageblock_order(c) && order < MAX_PAGE_ORDER(c)) {
+      int buddy = find_buddy_page_pfn(c, page, order);
+      if (buddy >= 0 && !is_migrate_isolate_page(c, buddy)) {
+        isolated_page = c.k.fn.__isolate_free_page(c, page, order) != 0;
+        if (!isolated_page) kernel_warn(c, KC_UNSET_ISOLATE_FREE_PAGE, page);
+      }
+    }
+  }
+  if (!isolated_page) {
+    // "Isolating this block already succeeded, so this should not fail on zone boundaries."
+    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::MOVABLE))
+      kernel_warn(c, KC_UNSET_ISOLATE_MOVE, page);
+  } else {
+    int pb = c.L.geo.pageblock_of(page);
+    c.set_pb_bits(pb,
+                  static_cast<uint8_t>(c.s.pb_bits(pb) & ~PB_migrate_isolate));  // clear_pageblock_isolate()
+    c.k.fn.__putback_isolated_page(c, page, order, c.k.fn.get_pfnblock_migratetype(c, page));
+  }
+  mod_nr_isolate_pageblock(c, -1);
+  c.spin_unlock(LOCK_ZONE);
+}
+
+}  // namespace v6_17
+
 void fill_page_isolation(Kernel& k) {
   k.fn.has_unmovable_pages = has_unmovable_pages;
   k.fn.set_migratetype_isolate = set_migratetype_isolate;

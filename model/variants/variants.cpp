@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 #include <sstream>
 
 namespace pagecheck::model {
@@ -24,6 +25,7 @@ const std::vector<Commit>& commits() {
     register_isolation_2014(v);
     register_hygiene_series(v);
     register_hygiene_v2(v);
+    register_later(v);
     return v;
   }();
   return c;
@@ -40,6 +42,14 @@ constexpr std::string_view kV6_10[] = {
     "ad53f92eb416", "d9dddbf55667", "7b086755fb8c", "highatomic-small-zone", "17edeb5d3f76", "9cbe97bad5cd",
     "e6cf9e1c4cde", "b54ccd3c6bac", "2dd482ba627d", "c0cd6f557b90",          "55612e80e722", "f37c0f6876a8",
     "fd919a85cd55", "e0932b6c1f94", "e1f42a577f63", "883dd161e9a8",          "7cc5a5d65011"};
+constexpr std::string_view kLater6_15[] = {"zone-pcp-drain-latency",          "e98337d11bbd", "c928807f6f6b",
+                                           "remnants-of-unlocked-mt-updates", "c2f6ea38fc1b", "90abee6d7895"};
+std::vector<std::string_view> stack(std::initializer_list<std::span<const std::string_view>> parts) {
+  std::vector<std::string_view> v;
+  for (auto p : parts) v.insert(v.end(), p.begin(), p.end());
+  return v;
+}
+constexpr std::string_view kLater6_17[] = {"pb-isolate-bit"};
 }  // namespace
 
 const std::vector<VariantDef>& variants() {
@@ -61,6 +71,13 @@ const std::vector<VariantDef>& variants() {
        "the hygiene series as merged, with fd919a85cd55 (isolation splits under zone->lock)",
        "v6.5-core",
        {std::begin(kV6_10), std::end(kV6_10)}},
+      {"v6.15",
+       "v6.10 with what changed the modelled functions up to v6.15: the batched pcp drain, "
+       "split_large_buddy() "
+       "in free_one_page(), nr_free_highatomic, and the fallback rework (claim a block or steal a page)",
+       "v6.5-core", stack({kV6_10, kLater6_15})},
+      {"v6.17", "v6.15 with isolation as a pageblock bit of its own (PB_migrate_isolate)", "v6.5-core",
+       stack({kV6_10, kLater6_15, kLater6_17})},
   };
   return v;
 }

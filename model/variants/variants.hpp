@@ -54,5 +54,6 @@ ResolvedVariant resolve_variant(std::string_view spec, const std::vector<std::st
 void register_isolation_2014(std::vector<Commit>& v);
 void register_hygiene_series(std::vector<Commit>& v);
 void register_hygiene_v2(std::vector<Commit>& v);
+void register_later(std::vector<Commit>& v);
 
 }  // namespace pagecheck::model
