@@ -50,6 +50,15 @@ std::string check_alloc(const Geometry&, const std::vector<int>& a) {
   return {};
 }
 
+std::string check_free_scan(const Geometry& g, const std::vector<int>& a) {
+  std::string e = check_range(g, a[0], a[1]);
+  if (!e.empty()) return e;
+  if (g.pageblock_of(a[0]) != g.pageblock_of(a[1] - 1))
+    return "start and end must lie in one pageblock (isolate_freepages_block() scans one)";
+  if (a[2] < 1) return "nr_migratepages must be at least 1";
+  return {};
+}
+
 std::string check_flag(const Geometry&, const std::vector<int>& a) {
   for (int v : a)
     if (v > 1) return "flags must be 0 or 1";
@@ -90,6 +99,13 @@ std::vector<OpDef> make_registry() {
                {{"migratetype", ParamKind::Migratetype, 1, "ac->migratetype of the failing allocation"},
                 {"force", ParamKind::Int, 0, "1: even the last reserved pageblock"}},
                check_unreserve});
+  r.push_back({"isolate_freepages_block",
+               "compaction's free scanner over [start, end): free buddies taken with __isolate_free_page()",
+               P_isolate_freepages_block,
+               {{"start", ParamKind::Pfn, -1, "first pfn"},
+                {"end", ParamKind::Int, -1, "end pfn (exclusive), in the same pageblock"},
+                {"nr_migratepages", ParamKind::Int, 1, "stop once this many free pages are taken"}},
+               check_free_scan});
   r.push_back({"isolate_range",
                "start_isolate_page_range(start, end, migratetype): isolate the pageblocks of a range",
                P_start_isolate_page_range,

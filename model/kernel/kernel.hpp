@@ -22,7 +22,7 @@ enum ProcId : uint8_t {
   P_drain_all_pages,          // operation entry; also called by alloc_contig_range/offline
   P_drain_pages_zone,         // one CPU's pcp list, drained under its pcp->lock
   P_unreserve_highatomic,     // operation entry: unreserve_highatomic_pageblock()
-  P_isolate_freepages_range,  // operation entry (compaction.c)
+  P_isolate_freepages_block,  // operation entry (compaction.c, the free scanner)
   P_test_pages_isolated,
   P_alloc_contig_range,  // operation entry
   P_offline_pages,       // operation entry (memory_hotplug.c)
@@ -233,6 +233,7 @@ void fill_page_alloc_pcp(Kernel& k);
 void fill_page_alloc_fallback(Kernel& k);
 void fill_page_alloc_ops(Kernel& k);
 void fill_page_isolation(Kernel& k);
+void fill_compaction(Kernel& k);
 
 // Replacement functions that commits install (model/variants/ registers them).
 namespace hygiene {

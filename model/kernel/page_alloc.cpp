@@ -683,6 +683,7 @@ void fill_baseline(Kernel& k) {
   fill_page_alloc_fallback(k);
   fill_page_alloc_ops(k);
   fill_page_isolation(k);
+  fill_compaction(k);
 }
 
 }  // namespace pagecheck::model

@@ -49,7 +49,7 @@ void register_hygiene_series(std::vector<Commit>& v) {
                "move_freepages_block() fails (-1) on a block crossing the zone and set_migratetype_isolate() "
                "returns -EBUSY for it; steal_suitable_fallback() takes the page off the list itself and "
                "__rmqueue() no longer retries (with Baolin Wang's folded fix for CMA)",
-               {"2dd482ba627d"},
+               {"2dd482ba627d", "b54ccd3c6bac"},
                [](Kernel& k) { k.features |= F_BLOCK_CONVERSION_TXN; }});
   v.push_back({"55612e80e722",
                "mm: page_alloc: close migratetype race between freeing and stealing",
