@@ -169,6 +169,7 @@ class Ctx {
   void set_owner(int pfn, int nr, uint8_t owner);
   void set_page_flags(int pfn, uint8_t flags);  // PG_lru / PG_reserved and the like
   void set_pcpmt(int pfn, uint8_t mt);
+  void set_zone_byte(ZoneByte b, uint8_t v);
 
   // --- tracing ------------------------------------------------------------------------------
   bool recording() const { return rec_ != nullptr; }

@@ -59,6 +59,14 @@ std::string check_free_scan(const Geometry& g, const std::vector<int>& a) {
   return {};
 }
 
+std::string check_contig(const Geometry& g, const std::vector<int>& a) {
+  std::string e = check_range(g, a[0], a[1]);
+  if (!e.empty()) return e;
+  if (a[2] != static_cast<int>(Mt::MOVABLE) && a[2] != static_cast<int>(Mt::CMA))
+    return "migratetype must be MOVABLE or CMA";
+  return {};
+}
+
 std::string check_flag(const Geometry&, const std::vector<int>& a) {
   for (int v : a)
     if (v > 1) return "flags must be 0 or 1";
@@ -106,6 +114,21 @@ std::vector<OpDef> make_registry() {
                 {"end", ParamKind::Int, -1, "end pfn (exclusive), in the same pageblock"},
                 {"nr_migratepages", ParamKind::Int, 1, "stop once this many free pages are taken"}},
                check_free_scan});
+  r.push_back({"alloc_contig_range",
+               "alloc_contig_range(start, end, migratetype): isolate, drain, test, take the free pages, give "
+               "back the outer parts, undo the isolation",
+               P_alloc_contig_range,
+               {{"start", ParamKind::Pfn, -1, "first pfn"},
+                {"end", ParamKind::Int, -1, "end pfn (exclusive)"},
+                {"migratetype", ParamKind::Migratetype, 1, "MOVABLE, or CMA as cma_alloc() passes"}},
+               check_contig});
+  r.push_back(
+      {"offline_pages",
+       "offline_pages(start, end): zone_pcp_disable, isolate, test until free, __offline_isolated_pages",
+       P_offline_pages,
+       {{"start", ParamKind::Pfn, -1, "first pfn (pageblock aligned)"},
+        {"end", ParamKind::Int, -1, "end pfn (exclusive, pageblock aligned)"}},
+       check_isolate});
   r.push_back({"isolate_range",
                "start_isolate_page_range(start, end, migratetype): isolate the pageblocks of a range",
                P_start_isolate_page_range,

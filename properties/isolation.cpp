@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "model/kernel/kernel.hpp"
+#include "model/ops.hpp"
 #include "properties/all.hpp"
 
 namespace pagecheck::props {
@@ -83,6 +84,49 @@ std::optional<model::Violation> check_isolation_undone(const model::TransitionSy
   return std::nullopt;
 }
 
+// A successful alloc_contig_range() leaves its CPU holding exactly [start, end): every page of the
+// range, and -- when the CPU runs nothing else that takes pages -- nothing outside it.
+std::optional<model::Violation> check_contig_range_owned(const model::TransitionSystem& ts,
+                                                         model::StateRef s) {
+  const model::Layout& L = ts.layout();
+  for (int cpu = 0; cpu < L.nr_cpus; ++cpu) {
+    if (s.cpu(cpu)[model::cpuoff::res_contig] != 1) continue;
+    int start = -1, end = -1;
+    bool takes_other = false;
+    for (const auto& op : ts.programs()[static_cast<size_t>(cpu)]) {
+      std::string_view name = model::op_registry()[static_cast<size_t>(op.def)].name;
+      if (name == "alloc_contig_range") {
+        start = model::op_arg(op, "start");
+        end = model::op_arg(op, "end");
+      } else if (name == "alloc_pages" || name == "isolate_freepages_block") {
+        takes_other = true;
+      }
+    }
+    const uint8_t me = model::owner_of_cpu(cpu);
+    for (int p = 0; p < L.nr_pages; ++p) {
+      bool inside = p >= start && p < end;
+      if (inside && s.owner(p) != me) {
+        model::Violation v;
+        v.property = "contig-range-owned";
+        v.message = fmt::format("alloc_contig_range({}, {}) on cpu{} succeeded but pfn {} is not held by it",
+                                start, end, cpu, p);
+        v.pfns = {p};
+        return v;
+      }
+      if (!inside && !takes_other && s.owner(p) == me) {
+        model::Violation v;
+        v.property = "contig-range-owned";
+        v.message = fmt::format(
+            "alloc_contig_range({}, {}) on cpu{} succeeded but cpu{} also holds pfn {} outside it", start,
+            end, cpu, cpu, p);
+        v.pfns = {p};
+        return v;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void add_isolation_properties(std::vector<Property>& v) {
@@ -102,6 +146,12 @@ void add_isolation_properties(std::vector<Property>& v) {
                "test_pages_isolated() callers rely on afterwards",
                "all variants (scenarios whose operations undo their isolation)", applies_everywhere,
                check_isolation_undone});
+  v.push_back(
+      {"contig-range-owned", Kind::EndState,
+       "a successful alloc_contig_range(start, end) leaves its CPU holding exactly the pages of [start, end)",
+       "the contract of alloc_contig_range() (mm/page_alloc.c): \"On success all pages which PFN is "
+       "in [start, end) are allocated for the caller\"",
+       "all variants (scenarios with alloc_contig_range)", applies_everywhere, check_contig_range_owned});
 }
 
 }  // namespace pagecheck::props

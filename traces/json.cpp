@@ -16,6 +16,7 @@ const char* delta_kind(model::DeltaKind k) {
     case model::DeltaKind::Owner: return "owner";
     case model::DeltaKind::PageFlags: return "page_flags";
     case model::DeltaKind::PcpMigratetype: return "pcp_migratetype";
+    case model::DeltaKind::ZoneByte: return "zone_pcp";
     case model::DeltaKind::LockAcquire: return "lock";
     case model::DeltaKind::LockRelease: return "unlock";
   }

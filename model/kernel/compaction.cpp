@@ -69,8 +69,8 @@ Flow run_isolate_freepages_block(Ctx& c) {
     }
   }
 }
-const ProcDef kIsolateFreepagesBlock{"isolate_freepages_block", kCompaction, C_N, run_isolate_freepages_block,
-                                     describe_free_scan, RetKind::Count};
+const ProcDef kIsolateFreepagesBlock{"isolate_freepages_block",   kCompaction,        C_N,
+                                     run_isolate_freepages_block, describe_free_scan, RetKind::Count};
 
 }  // namespace
 

@@ -51,6 +51,10 @@ int rmqueue_pcplist(Ctx& c, int order, Mt mt, int alloc_flags);
 bool free_unref_page_commit_locked(Ctx& c, int pfn, int order, Mt pcpmt);
 int pcp_count(const Ctx& c, int cpu);
 
+// page_alloc_contig.cpp
+void __offline_isolated_pages(Ctx& c, int start_pfn, int end_pfn);
+void zone_pcp_set_disabled(Ctx& c, bool disabled);
+
 // Racy pre-check of reserve_highatomic_pageblock(): false when the limit says no.
 bool highatomic_below_limit(Ctx& c);
 

@@ -26,7 +26,6 @@ enum ProcId : uint8_t {
   P_test_pages_isolated,
   P_alloc_contig_range,  // operation entry
   P_offline_pages,       // operation entry (memory_hotplug.c)
-  P_zone_pcp_disable,
   P_free_contig_range,
   P_COUNT,
 };
@@ -234,6 +233,8 @@ void fill_page_alloc_fallback(Kernel& k);
 void fill_page_alloc_ops(Kernel& k);
 void fill_page_isolation(Kernel& k);
 void fill_compaction(Kernel& k);
+void fill_page_alloc_contig(Kernel& k);
+void fill_memory_hotplug(Kernel& k);
 
 // Replacement functions that commits install (model/variants/ registers them).
 namespace hygiene {

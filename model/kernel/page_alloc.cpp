@@ -684,6 +684,8 @@ void fill_baseline(Kernel& k) {
   fill_page_alloc_ops(k);
   fill_page_isolation(k);
   fill_compaction(k);
+  fill_page_alloc_contig(k);
+  fill_memory_hotplug(k);
 }
 
 }  // namespace pagecheck::model

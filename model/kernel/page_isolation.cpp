@@ -315,6 +315,68 @@ Flow run_undo_isolate_page_range(Ctx& c) {
 const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range", kPI61, U_N, run_undo_isolate_page_range,
                                     describe_range};
 
+// ---- test_pages_isolated() ---------------------------------------------------------------------
+
+enum TestLoc : uint8_t { T_START, T_END, T_FLAGS, T_PFN, T_N };
+enum TestPc : uint8_t { T_ENTRY = 0, T_BLOCKS, T_LOCKED };
+inline constexpr int MEMORY_OFFLINE = 0x1;
+
+std::string describe_test(const Ctx& c) {
+  return fmt::format("pfns {}-{}{}", c.loc(T_START), c.loc(T_END) - 1,
+                     c.loc(T_FLAGS) ? ", MEMORY_OFFLINE" : "");
+}
+
+// test_pages_isolated(), mm/page_isolation.c, v6.1.8 (the same in v7.1.8): a lockless look at
+// each pageblock's type (one step each), then under zone->lock __test_page_isolated_in_pageblock()
+// walks the range: every page must be in a free buddy ("If the page is on a free list, it has to
+// be on the correct MIGRATE_ISOLATE freelist. There is no simple way to verify that as
+// VM_BUG_ON(), though." -- the model's freelist-hygiene checks it). No page is PageHWPoison or
+// PageOffline here.
+Flow run_test_pages_isolated(Ctx& c) {
+  const int end = c.loc(T_END);
+  for (;;) {
+    switch (c.pc()) {
+      case T_ENTRY:
+        c.loc(T_PFN) = c.loc(T_START);
+        c.set_pc(T_BLOCKS);
+        break;
+      case T_BLOCKS: {
+        const int pfn = c.loc(T_PFN);
+        if (pfn >= end) {
+          c.set_pc(T_LOCKED);
+          break;
+        }
+        if (c.must_yield()) return c.yield(T_BLOCKS);
+        bool isolated = is_migrate_isolate_page(c, pfn);  // lockless
+        c.unlocked_read();
+        if (!isolated) {
+          if (c.recording()) c.note(fmt::format("pageblock {} is not isolated", c.L.geo.pageblock_of(pfn)));
+          return c.ret(-kEBUSY);
+        }
+        c.loc(T_PFN) = static_cast<uint8_t>(pageblock_start_pfn(c, pfn) + pageblock_nr_pages(c));
+        break;
+      }
+      case T_LOCKED: {
+        if (c.must_yield()) return c.yield(T_LOCKED);
+        take_zone_lock(c);
+        int pfn = c.loc(T_START);
+        while (pfn < end) {
+          if (PageBuddy(c, pfn))
+            pfn += 1 << buddy_order(c, pfn);
+          else
+            break;
+        }
+        c.spin_unlock(LOCK_ZONE);
+        if (pfn < end && c.recording()) c.note(fmt::format("pfn {} is not free", pfn));
+        return c.ret(pfn < end ? -kEBUSY : 0);
+      }
+      default: throw ModelError("test_pages_isolated: bad pc");
+    }
+  }
+}
+const ProcDef kTestPagesIsolated{"test_pages_isolated",   kPI61,         T_N,
+                                 run_test_pages_isolated, describe_test, RetKind::Errno};
+
 }  // namespace
 
 // ---- v6.10 replacements (fd919a85cd55) --------------------------------------------------------
@@ -508,6 +570,7 @@ void fill_page_isolation(Kernel& k) {
   k.procs[P_start_isolate_page_range] = &kStartIsolatePageRange;
   k.procs[P_isolate_single_pageblock] = &kIspV6_1;
   k.procs[P_undo_isolate_page_range] = &kUndoIsolatePageRange;
+  k.procs[P_test_pages_isolated] = &kTestPagesIsolated;
 }
 
 }  // namespace pagecheck::model
