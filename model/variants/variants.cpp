@@ -26,6 +26,7 @@ const std::vector<Commit>& commits() {
     register_hygiene_series(v);
     register_hygiene_v2(v);
     register_later(v);
+    register_examples(v);
     return v;
   }();
   return c;

@@ -55,5 +55,6 @@ void register_isolation_2014(std::vector<Commit>& v);
 void register_hygiene_series(std::vector<Commit>& v);
 void register_hygiene_v2(std::vector<Commit>& v);
 void register_later(std::vector<Commit>& v);
+void register_examples(std::vector<Commit>& v);
 
 }  // namespace pagecheck::model

@@ -65,3 +65,31 @@ TEST_CASE("bad variant specs are refused with a reason") {
                        doctest::Contains("written on top of f37c0f6876a8"), InputError);
   CHECK_THROWS_WITH_AS(resolve_variant(""), doctest::Contains("empty variant spec"), InputError);
 }
+
+#include "model/layouts.hpp"
+#include "model/scenario.hpp"
+
+TEST_CASE("the worked example of docs/writing-a-variant.md isolates as the mainline fd919a85cd55 does") {
+  // Every layout of a 4-block zone, every block: the example's move_freepages_block_isolate()
+  // against the mainline model's, both on hygiene-v2 with the example applied.
+  Scenario sc = load_scenario_file(resolve_scenario("isolate-expand-all-layouts"));
+  auto ex = resolve_variant("hygiene-v2 +example-isolate-split");
+  Kernel mainline = ex.kernel;
+  mainline.fn.move_freepages_block_isolate = hygiene::move_freepages_block_isolate;
+  Layout L(sc.geo);
+  std::vector<Program> none(static_cast<size_t>(sc.geo.cpus));
+  TransitionSystem ts_ex(L, ex.kernel, none), ts_ml(L, mainline, none);
+  long compared = 0;
+  for_each_layout(sc, [&](const MemoryLayout& ml) {
+    for (int pb = 0; pb < sc.geo.pageblocks; ++pb) {
+      State a = build_state(ts_ex, ml), b = build_state(ts_ml, ml);
+      Ctx ca(a.ref(), ex.kernel, none, 0), cb(b.ref(), mainline, none, 0);
+      bool ra = ex.kernel.fn.move_freepages_block_isolate(ca, pb << sc.geo.pageblock_order, Mt::ISOLATE);
+      bool rb = mainline.fn.move_freepages_block_isolate(cb, pb << sc.geo.pageblock_order, Mt::ISOLATE);
+      REQUIRE(ra == rb);
+      REQUIRE(a == b);
+      ++compared;
+    }
+  });
+  CHECK(compared > 1000);
+}
