@@ -27,8 +27,10 @@ CheckOutcome run_check(const CheckRequest& req) {
   out.variant =
       model::resolve_variant(req.variant.empty() ? default_variant() : req.variant, req.apply, req.revert);
   const auto& names = req.properties.empty() ? out.scenario.properties : req.properties;
-  props::PropertySet props = props::select(names, out.variant.kernel,
-                                           req.properties.empty() ? out.scenario.file + ": [check] " : "");
+  const bool from_scenario = req.properties.empty();
+  props::PropertySet props =
+      props::select(names, out.variant.kernel, from_scenario ? out.scenario.file + ": [check] " : "",
+                    from_scenario ? &out.not_applicable : nullptr);
   for (const auto* p : props.all()) out.properties.emplace_back(p->name);
 
   model::Layout layout(out.scenario.geo);

@@ -31,6 +31,7 @@ struct CheckOutcome {
   model::Scenario scenario;
   model::ResolvedVariant variant;
   std::vector<std::string> properties;
+  std::vector<std::string> not_applicable;  // [check] properties this variant does not have
   Result result;
   std::optional<traces::Trace> trace;
 };

@@ -22,6 +22,12 @@ struct Allocation {
   bool movable = true;  // PG_lru: migration could move it (has_unmovable_pages)
 };
 
+// A page on a CPU's pcp list at the start (geometry with pcp lists only): the list is the one
+// free_unref_page() would have chosen for the block's type, page->index (<= v6.9) holds that type.
+struct PcpPage {
+  int cpu = 0, pfn = 0, order = 0;
+};
+
 enum class Verdict : uint8_t { Holds, Violated, Incomplete };
 const char* verdict_name(Verdict v);
 
@@ -42,6 +48,7 @@ struct Scenario {
   std::vector<Mt> pageblock_mt;         // explicit layout
   std::vector<FreeBuddy> free;          // explicit layout; per list, head first
   std::vector<Allocation> allocated;    // explicit layout; other non-free pages: order 0
+  std::vector<PcpPage> pcp;             // explicit layout; per CPU, head first
 
   std::vector<Program> programs;  // one per CPU
   std::vector<std::string> properties;

@@ -88,6 +88,10 @@ std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>&
   if (!sc.reference.empty()) t += key_string("reference", sc.reference);
   t += fmt::format("\n[geometry]\npageblock_order = {}\nmax_order = {}\npageblocks = {}\ncpus = {}\n",
                    sc.geo.pageblock_order, sc.geo.max_order, sc.geo.pageblocks, sc.geo.cpus);
+  if (sc.geo.zone_start_pfn) t += fmt::format("zone_start_pfn = {}\n", sc.geo.zone_start_pfn);
+  if (sc.geo.pcp_enabled())
+    t += fmt::format("pcp_high = {}\npcp_batch = {}\n", sc.geo.pcp_high, sc.geo.pcp_batch);
+  if (sc.geo.managed_pages) t += fmt::format("managed_pages = {}\n", sc.geo.managed_pages);
   t += "\n[initial]\n";
   if (sc.all_layouts) {
     t += "layouts = \"all\"\nmigratetypes = " + mt_list(sc.layout_migratetypes) + "\n";
@@ -104,6 +108,12 @@ std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>&
       t += "allocated = [\n";
       for (const auto& a : sc.allocated)
         t += fmt::format("  {{ pfn = {}, order = {}, movable = {} }},\n", a.pfn, a.order, a.movable);
+      t += "]\n";
+    }
+    if (!sc.pcp.empty()) {
+      t += "pcp = [\n";
+      for (const auto& pp : sc.pcp)
+        t += fmt::format("  {{ cpu = {}, pfn = {}, order = {} }},\n", pp.cpu, pp.pfn, pp.order);
       t += "]\n";
     }
   }

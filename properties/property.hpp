@@ -51,7 +51,10 @@ class PropertySet : public model::Observer {
 };
 
 // Resolves names (all of them when `names` is empty: every property that applies to the
-// kernel); throws InputError for an unknown name or one that does not apply.
-PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where);
+// kernel); throws InputError for an unknown name, and for one that does not apply unless
+// `not_applicable` collects those (a scenario's [check] list names properties for all the
+// kernels its [expect] covers).
+PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where,
+                   std::vector<std::string>* not_applicable = nullptr);
 
 }  // namespace pagecheck::props

@@ -25,6 +25,7 @@ const std::vector<Property>& registry() {
     std::vector<Property> v;
     add_buddy_properties(v);
     add_isolation_properties(v);
+    add_kernel_check_properties(v);
     return v;
   }();
   return r;
@@ -62,7 +63,8 @@ void PropertySet::observe(model::Ctx& ctx, const model::Observation& o) {
   for (const Property* p : event_) p->observe(ctx, o);
 }
 
-PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where) {
+PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where,
+                   std::vector<std::string>* not_applicable) {
   std::vector<const Property*> v;
   if (names.empty()) {
     for (const auto& p : registry())
@@ -75,6 +77,10 @@ PropertySet select(const std::vector<std::string>& names, const model::Kernel& k
       std::string known;
       for (const auto& q : registry()) known += (known.empty() ? "" : ", ") + std::string(q.name);
       throw InputError(fmt::format("{}unknown property '{}'; expected one of: {}", where, n, known));
+    }
+    if (!p->applies(k) && not_applicable) {
+      not_applicable->push_back(n);
+      continue;
     }
     if (!p->applies(k))
       throw InputError(

@@ -12,12 +12,16 @@ using model::NIL;
 std::string lock_name(const model::Layout& L, int lock) {
   if (lock == model::LOCK_ZONE) return "zone->lock";
   if (lock >= 1 && lock <= L.nr_cpus) return fmt::format("pcp[cpu{}]->lock", lock - 1);
+  if (lock == L.lock_drain_mutex) return "pcpu_drain_mutex";
+  if (lock == L.lock_pcp_batch_high) return "pcp_batch_high_lock";
   return fmt::format("lock {}", lock);
 }
 
 std::string owner_name(int o) {
   if (o == model::OWNER_NONE) return "nobody";
   if (o == model::OWNER_EXTERNAL) return "earlier owner";
+  if (o == model::OWNER_OFFLINE) return "offline";
+  if (o == model::OWNER_OTHER_ZONE) return "another zone";
   return fmt::format("cpu{}", o - 1);
 }
 
@@ -58,8 +62,11 @@ model::MemoryLayout layout_of(const model::Layout& L, model::StateRef s) {
     for (int p : s.list_pfns(list)) ml.free.push_back({p, L.list_order(list), L.list_mt(list)});
   // build_state() derives the movability of pages in use from their pageblock; list only the
   // pages that differ, as order-0 allocations.
+  for (int list = L.nr_buddy_lists; list < L.nr_lists; ++list)
+    for (int p : s.list_pfns(list))
+      ml.pcp.push_back({L.pcp_list_cpu(list), p, L.pcp_pindex_order(L.pcp_list_pindex(list))});
   for (int p = 0; p < L.nr_pages; ++p) {
-    if (s.owner(p) == model::OWNER_NONE) continue;
+    if (s.owner(p) == model::OWNER_NONE || s.owner(p) == model::OWNER_OTHER_ZONE) continue;
     model::Mt mt = ml.pageblock_mt[static_cast<size_t>(L.geo.pageblock_of(p))];
     bool block_movable = mt == model::Mt::MOVABLE || mt == model::Mt::CMA;
     bool mov = (s.flags(p) & model::PG_lru) != 0;
@@ -93,6 +100,7 @@ StepChanges summarise_changes(const model::Layout& L, const std::vector<model::E
         pfns.insert(d.b);
         break;
       case model::DeltaKind::PageblockBits: pbs.insert(d.a); break;
+      case model::DeltaKind::ZoneByte: break;  // pcp high/batch: shown in the step's text
       case model::DeltaKind::Counter: {
         std::string n = model::counter_name(L, d.a);
         auto it = std::find_if(ch.counters.begin(), ch.counters.end(), [&](auto& c) { return c.first == n; });

@@ -22,6 +22,7 @@ constexpr std::pair<model::DeltaKind, const char*> kDeltaKinds[] = {
     {model::DeltaKind::Owner, "owner"},
     {model::DeltaKind::PageFlags, "page_flags"},
     {model::DeltaKind::PcpMigratetype, "pcp_migratetype"},
+    {model::DeltaKind::ZoneByte, "zone_pcp"},
     {model::DeltaKind::LockAcquire, "lock"},
     {model::DeltaKind::LockRelease, "unlock"},
 };
@@ -53,7 +54,9 @@ json layout_json(const model::MemoryLayout& ml) {
   json alloc = json::array();
   for (const auto& a : ml.allocated)
     alloc.push_back({{"pfn", a.pfn}, {"order", a.order}, {"movable", a.movable}});
-  return {{"pageblock_migratetype", pbs}, {"free", free}, {"allocated", alloc}};
+  json pcp = json::array();
+  for (const auto& pp : ml.pcp) pcp.push_back({{"cpu", pp.cpu}, {"pfn", pp.pfn}, {"order", pp.order}});
+  return {{"pageblock_migratetype", pbs}, {"free", free}, {"allocated", alloc}, {"pcp", pcp}};
 }
 
 json changes_json(const StepChanges& c) {
@@ -108,7 +111,11 @@ json trace_json(const Trace& t) {
   j["geometry"] = {{"pageblock_order", t.geo.pageblock_order},
                    {"max_order", t.geo.max_order},
                    {"pageblocks", t.geo.pageblocks},
-                   {"cpus", t.geo.cpus}};
+                   {"cpus", t.geo.cpus},
+                   {"zone_start_pfn", t.geo.zone_start_pfn},
+                   {"pcp_high", t.geo.pcp_high},
+                   {"pcp_batch", t.geo.pcp_batch},
+                   {"managed_pages", t.geo.managed_pages}};
   j["programs"] = t.programs;
   json init = layout_json(t.initial.layout);
   init["index"] = t.initial.index;
@@ -323,6 +330,13 @@ Trace trace_from_json(const json& j, const std::string& where) {
   t.geo.max_order = r.integer(g, "geometry", "max_order", 0, model::Geometry::kMaxOrder);
   t.geo.pageblocks = r.integer(g, "geometry", "pageblocks", 1, model::Geometry::kMaxPages);
   t.geo.cpus = r.integer(g, "geometry", "cpus", 1, model::Geometry::kMaxCpus);
+  // Added with the pcp and zone model: absent means the default (no pcp lists, zone from pfn 0).
+  if (g.contains("zone_start_pfn"))
+    t.geo.zone_start_pfn = r.integer(g, "geometry", "zone_start_pfn", 0, model::Geometry::kMaxPages - 1);
+  if (g.contains("pcp_high")) t.geo.pcp_high = r.integer(g, "geometry", "pcp_high", 0, 255);
+  if (g.contains("pcp_batch")) t.geo.pcp_batch = r.integer(g, "geometry", "pcp_batch", 0, 63);
+  if (g.contains("managed_pages"))
+    t.geo.managed_pages = r.integer(g, "geometry", "managed_pages", 0, 1 << 30);
   if (std::string e = t.geo.validate(); !e.empty()) r.fail("geometry", e);
   model::Layout L(t.geo);
   const json& progs = r.array(j, "(top)", "programs");
@@ -361,6 +375,15 @@ Trace trace_from_json(const json& j, const std::string& where) {
     t.initial.layout.allocated.push_back({r.integer(alloc[i], p, "pfn", 0, L.nr_pages - 1),
                                           r.integer(alloc[i], p, "order", 0, t.geo.max_order),
                                           r.boolean(alloc[i], p, "movable")});
+  }
+  if (in.contains("pcp")) {
+    const json& pcp = r.array(in, "initial", "pcp");
+    for (size_t i = 0; i < pcp.size(); ++i) {
+      std::string p = fmt::format("initial.pcp[{}]", i);
+      t.initial.layout.pcp.push_back({r.integer(pcp[i], p, "cpu", 0, t.geo.cpus - 1),
+                                      r.integer(pcp[i], p, "pfn", 0, L.nr_pages - 1),
+                                      r.integer(pcp[i], p, "order", 0, t.geo.max_order)});
+    }
   }
   t.initial.memory = r.snapshot(r.at(in, "initial", "memory"), "initial.memory");
 

@@ -74,7 +74,7 @@ std::string snapshot_diff(const MemorySnapshot& want, const MemorySnapshot& got)
 void check_layout(const model::MemoryLayout& ml, const model::Geometry& g, const std::string& where) {
   std::vector<int> used(static_cast<size_t>(g.nr_pages()), 0);
   auto claim = [&](int pfn, int order, const char* what) {
-    if (pfn < 0 || pfn + (1 << order) > g.nr_pages() || (pfn & ((1 << order) - 1)))
+    if (pfn < g.zone_start_pfn || pfn + (1 << order) > g.nr_pages() || (pfn & ((1 << order) - 1)))
       throw InputError(fmt::format("{}: initial: {} at pfn {} order {} is misaligned or outside the zone",
                                    where, what, pfn, order));
     for (int p = pfn; p < pfn + (1 << order); ++p)
@@ -83,6 +83,12 @@ void check_layout(const model::MemoryLayout& ml, const model::Geometry& g, const
   };
   for (const auto& b : ml.free) claim(b.pfn, b.order, "free buddy");
   for (const auto& a : ml.allocated) claim(a.pfn, a.order, "allocation");
+  for (const auto& pp : ml.pcp) {
+    if (!g.pcp_enabled())
+      throw InputError(
+          fmt::format("{}: initial: a pcp page at pfn {} but the geometry has no pcp lists", where, pp.pfn));
+    claim(pp.pfn, pp.order, "pcp page");
+  }
 }
 
 }  // namespace

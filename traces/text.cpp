@@ -99,6 +99,9 @@ std::string format_delta(const model::Layout& L, const Delta& d) {
     case DeltaKind::PcpMigratetype:
       return fmt::format("set_pcppage_migratetype(pfn {}, {})", d.a,
                          model::mt_name(static_cast<model::Mt>(d.new_v)));
+    case DeltaKind::ZoneByte:
+      return fmt::format("pcp->{} {}->{} (every CPU)", d.a == model::ZB_PCP_HIGH ? "high" : "batch", d.old_v,
+                         d.new_v);
     case DeltaKind::LockAcquire: return "lock " + lock_name(L, d.a);
     case DeltaKind::LockRelease: return "unlock " + lock_name(L, d.a);
   }

@@ -101,6 +101,7 @@ int cmd_check(CheckArgs& a) {
               {"variant", o.variant.spec},
               {"engine", "explicit"},
               {"properties", o.properties},
+              {"not_applicable", o.not_applicable},
               {"stats", stats_json(r.stats)}};
     if (r.violation)
       j["violation"] = {{"property", r.violation->property},
@@ -114,6 +115,11 @@ int cmd_check(CheckArgs& a) {
   }
   std::string props;
   for (const auto& p : o.properties) props += (props.empty() ? "" : ", ") + p;
+  if (!o.not_applicable.empty()) {
+    std::string na;
+    for (const auto& p : o.not_applicable) na += (na.empty() ? "" : ", ") + p;
+    props += "; not applicable to this kernel: " + na;
+  }
   std::string text;
   const bool to_file = !a.out.empty() && a.out != "-" && a.format == "text";
   switch (r.verdict) {

@@ -21,5 +21,6 @@ Runner add_check(CLI::App& app);
 Runner add_replay(CLI::App& app);
 Runner add_show(CLI::App& app);
 Runner add_explain(CLI::App& app);
+Runner add_compare(CLI::App& app);
 
 }  // namespace pagecheck::cli
