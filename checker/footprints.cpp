@@ -8,45 +8,100 @@ namespace pagecheck::checker {
 
 using model::Footprint;
 
-StepFootprints::StepFootprints(const model::TransitionSystem& ts, const props::PropertySet& props)
-    : ts_(ts), props_(props), usable_(model::res_count(ts.layout()) <= model::ResourceSet::kMax) {}
+StepFootprints::StepFootprints(const model::TransitionSystem& ts, const props::PropertySet& props,
+                               std::span<const model::State> initial)
+    : ts_(ts),
+      supports_(props, ts, initial),
+      usable_(model::res_count(ts.layout()) <= model::ResourceSet::kMax) {}
 
-Footprint StepFootprints::declared(std::span<const uint8_t> s, int cpu, uint8_t* scratch,
-                                   model::AccessLog* log) const {
+namespace {
+
+// A step crosses at most a few frames; a declaration chain longer than this is cut to
+// "everything".
+constexpr int kMaxHops = 64;
+
+struct Walk {
+  const model::TransitionSystem& ts;
+  const model::Layout& L;
+  int cpu;
+  model::AccessLog* log;
+  Footprint& fp;
+  int hops = 0;
+  // One buffer per level of the walk: a branch's state lives while its siblings are walked.
+  std::vector<std::vector<uint8_t>>& bufs;
+
+  uint8_t* buffer(int level, const uint8_t* from) {
+    if (bufs.size() <= static_cast<size_t>(level)) bufs.resize(static_cast<size_t>(level) + 1);
+    auto& b = bufs[static_cast<size_t>(level)];
+    b.assign(from, from + L.size);
+    return b.data();
+  }
+
+  // Adds the declaration of the frame on top of `st`, and of whatever the step runs after it
+  // (a callee it calls, its caller when it returns).
+  void frame(uint8_t* st, int level, bool continuation, bool must_yield) {
+    if (fp.all()) return;
+    if (++hops > kMaxHops) {
+      fp.set_everything();
+      return;
+    }
+    model::StateRef ref(st, &L);
+    ref.set_log(log);
+    model::Ctx ctx(ref, ts.kernel(), ts.programs(), cpu);
+    const model::ProcDef* d = ts.kernel().procs[static_cast<size_t>(ctx.proc())];
+    if (!d || !d->footprint) {
+      fp.set_everything();
+      return;
+    }
+    Footprint part(&L);
+    part.set_context(continuation, must_yield);
+    d->footprint(ctx, part);
+    fp |= part;
+    if (fp.all()) return;
+    const Footprint::Call& call = part.pending_call();
+    if (call.proc >= 0) {
+      // The callee starts in this step; the caller resumes at the return pc with its locals.
+      uint8_t* b = buffer(level + 1, st);
+      model::StateRef r(b, &L);
+      model::Ctx w(r, ts.kernel(), ts.programs(), cpu);
+      w.set_pc(call.return_pc);
+      for (int i = 0; i < call.nlocs; ++i)
+        w.loc(call.loc_index[static_cast<size_t>(i)]) = call.loc_value[static_cast<size_t>(i)];
+      if (!ts.kernel().procs[static_cast<size_t>(call.proc)]) {
+        fp.set_everything();
+        return;
+      }
+      w.push_frame(call.proc, call.args.data(), call.nargs);
+      frame(b, level + 1, false, false);
+    }
+    if (part.returns() != Footprint::Return::None && ctx.depth() > 1) {
+      // The caller runs on in the same step from the pc it set when it called.
+      uint8_t* b = buffer(level + 1, st);
+      model::StateRef r(b, &L);
+      model::Ctx w(r, ts.kernel(), ts.programs(), cpu);
+      w.pop_frame();
+      frame(b, level + 1, true, part.returns() == Footprint::Return::AfterRegion);
+    }
+  }
+};
+
+}  // namespace
+
+Footprint StepFootprints::declared(std::span<const uint8_t> s, int cpu, model::AccessLog* log) const {
   const model::Layout& L = ts_.layout();
   Footprint fp(&L);
   if (!usable_) return Footprint::everything();
   if (s[static_cast<size_t>(L.off_cpus + cpu * L.cpu_stride + model::cpuoff::depth)] == 0) return fp;
-  model::StateRef ref(const_cast<uint8_t*>(s.data()), &L);
-  bool copied = false;
-  while (true) {
-    ref.set_log(log);
-    model::Ctx ctx(ref, ts_.kernel(), ts_.programs(), cpu);
-    const model::ProcDef* d = ts_.kernel().procs[static_cast<size_t>(ctx.proc())];
-    if (!d || !d->footprint) return Footprint::everything();
-    Footprint part(&L);
-    d->footprint(ctx, part);
-    const bool returns = part.returns();
-    part.clear_returns();
-    fp |= part;
-    if (fp.all() || !returns || ctx.depth() <= 1) return fp;
-    // The frame may return before any region: the caller runs on in the same step, from the
-    // pc it set when it called. Pop the frame on a copy and add the caller's footprint.
-    if (!copied) {
-      std::memcpy(scratch, s.data(), s.size());
-      ref = model::StateRef(scratch, &L);
-      copied = true;
-    }
-    ref.set_log(nullptr);
-    model::Ctx pop(ref, ts_.kernel(), ts_.programs(), cpu);
-    pop.pop_frame();
-  }
+  thread_local std::vector<std::vector<uint8_t>> bufs;
+  Walk w{ts_, L, cpu, log, fp, 0, bufs};
+  // The top frame is read in place: its declaration only reads the state.
+  w.frame(const_cast<uint8_t*>(s.data()), 0, false, false);
+  return fp;
 }
 
-Footprint StepFootprints::of(std::span<const uint8_t> s, int cpu, uint8_t* scratch,
-                             model::AccessLog* log) const {
-  Footprint fp = declared(s, cpu, scratch, log);
-  props_.extend(ts_.layout(), fp);
+Footprint StepFootprints::of(std::span<const uint8_t> s, int cpu, model::AccessLog* log) const {
+  Footprint fp = declared(s, cpu, log);
+  supports_.extend(ts_.layout(), fp);
   return fp;
 }
 

@@ -15,22 +15,21 @@ namespace pagecheck::checker {
 
 class StepFootprints {
  public:
-  StepFootprints(const model::TransitionSystem& ts, const props::PropertySet& props);
+  StepFootprints(const model::TransitionSystem& ts, const props::PropertySet& props,
+                 std::span<const model::State> initial);
   // False when the layout has more objects than a ResourceSet holds: every step is then
   // dependent with every other and the reductions do nothing.
   bool usable() const { return usable_; }
   // The declared footprint of cpu's next step at s (empty when the CPU is done), widened by
-  // the properties' supports. `scratch` holds layout().size bytes. `log` (optional) records
-  // what the footprint functions read.
-  model::Footprint of(std::span<const uint8_t> s, int cpu, uint8_t* scratch,
-                      model::AccessLog* log = nullptr) const;
+  // the properties' supports: the declarations of the frames the step runs in, followed through
+  // calls and returns. `log` (optional) records what the footprint functions read.
+  model::Footprint of(std::span<const uint8_t> s, int cpu, model::AccessLog* log = nullptr) const;
   // The same, without the properties' widening.
-  model::Footprint declared(std::span<const uint8_t> s, int cpu, uint8_t* scratch,
-                            model::AccessLog* log = nullptr) const;
+  model::Footprint declared(std::span<const uint8_t> s, int cpu, model::AccessLog* log = nullptr) const;
 
  private:
   const model::TransitionSystem& ts_;
-  const props::PropertySet& props_;
+  props::Supports supports_;
   bool usable_;
 };
 

@@ -2,9 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "checker/explorer.hpp"
+#include "checker/minimise.hpp"
 
 namespace pagecheck::checker {
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
 
 std::string default_variant() {
   return std::string(model::variants().back().name);
@@ -16,8 +27,10 @@ CheckOutcome run_check(const CheckRequest& req) {
   out.variant =
       model::resolve_variant(req.variant.empty() ? default_variant() : req.variant, req.apply, req.revert);
   const auto& names = req.properties.empty() ? out.scenario.properties : req.properties;
-  props::PropertySet props = props::select(names, out.variant.kernel,
-                                           req.properties.empty() ? out.scenario.file + ": [check] " : "");
+  const bool from_scenario = req.properties.empty();
+  props::PropertySet props =
+      props::select(names, out.variant.kernel, from_scenario ? out.scenario.file + ": [check] " : "",
+                    from_scenario ? &out.not_applicable : nullptr);
   for (const auto* p : props.all()) out.properties.emplace_back(p->name);
 
   model::Layout layout(out.scenario.geo);
@@ -28,11 +41,47 @@ CheckOutcome run_check(const CheckRequest& req) {
   Explorer ex(ts, std::move(initial), props, req.search);
   out.result = ex.check(req.bounds);
   if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0) {
-    traces::TraceMeta meta{out.scenario.name, out.scenario.file, out.scenario.summary, out.variant.spec, {}};
+    traces::TraceMeta meta;
+    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                     read_text_file(out.scenario.file)};
+    meta.variant = out.variant.spec;
+    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
     for (const auto* c : out.variant.stack)
       meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-    out.trace = traces::build_trace(ts, initial_copy[static_cast<size_t>(out.result.initial_index)],
-                                    out.result, props, meta);
+    meta.properties = out.properties;
+    meta.initial_count = static_cast<int>(initial_copy.size());
+    const std::string& property = out.result.violation->property;
+    const int bfs_steps = static_cast<int>(out.result.path.size());
+    const model::State& bfs_initial = initial_copy[static_cast<size_t>(out.result.initial_index)];
+    traces::Minimisation min;
+    int index = out.result.initial_index;
+    std::vector<PathStep> path = out.result.path;
+    model::Violation violation = *out.result.violation;
+    if (req.minimise) {
+      min.ran = true;
+      min.bfs_steps = bfs_steps;
+      min.bfs_preemptions = traces::count_preemptions(ts, bfs_initial, out.result.path);
+      FewestPreemptions fp = fewest_preemptions(ts, initial_copy, property, bfs_steps);
+      min.states = fp.states;
+      if (fp.found && fp.preemptions <= min.bfs_preemptions) {
+        index = fp.initial_index;
+        path = fp.path;
+        violation = fp.violation;
+      } else if (!fp.found) {
+        min.note = fp.note;
+      }
+    }
+    const model::State& init = initial_copy[static_cast<size_t>(index)];
+    out.trace = traces::build_trace(ts, init, index, path, violation, props, meta);
+    if (req.minimise) {
+      min.steps = static_cast<int>(path.size());
+      min.preemptions = traces::count_preemptions(ts, init, path);
+      min.context_switches = traces::count_context_switches(path);
+      if (req.reduce_scenario)
+        min.scenario = reduce_scenario(out.scenario, out.trace->initial.layout, meta.initial_count,
+                                       out.variant, property);
+      out.trace->minimisation = min;
+    }
   }
   return out;
 }

@@ -24,18 +24,24 @@ struct CheckRequest {
   std::vector<std::string> properties;  // empty: the scenario's [check], else all that apply
   Bounds bounds;
   SearchOptions search;
+  bool minimise = true;         // fewest preemptions among the shortest counterexamples
+  bool reduce_scenario = true;  // and delta debugging over the scenario (needs minimise)
 };
 
 struct CheckOutcome {
   model::Scenario scenario;
   model::ResolvedVariant variant;
   std::vector<std::string> properties;
+  std::vector<std::string> not_applicable;  // [check] properties this variant does not have
   Result result;
   std::optional<traces::Trace> trace;
 };
 
 // Throws InputError for bad input.
 CheckOutcome run_check(const CheckRequest& req);
+
+// A file's whole text ("" when it cannot be read).
+std::string read_text_file(const std::string& path);
 
 // The newest modelled kernel: the default --variant.
 std::string default_variant();

@@ -49,7 +49,7 @@ Setup::Setup(const model::TransitionSystem& ts, const std::vector<model::State>&
       props(props),
       opt(opt),
       bounds(bounds),
-      footprints(ts, props),
+      footprints(ts, props, initial),
       symmetry(ts),
       sym(opt.symmetry && symmetry.active()),
       sleep(opt.por == Por::Sleep),
@@ -120,7 +120,7 @@ Mask Expander::expand(std::span<const uint8_t> s, Mask todo, bool generate) {
     if (check) {
       fnlog_.reset();
       fnlog_.set_cpu(cpu);
-      declared = su_.footprints.declared(s, cpu, scratch3.data(), &fnlog_);
+      declared = su_.footprints.declared(s, cpu, &fnlog_);
       fnlog_.verify_reads_within(declared, what);
       log_.reset();
       log_.set_cpu(cpu);
@@ -203,7 +203,7 @@ uint64_t Expander::canonical_root(uint8_t* s, Perm& perm) {
 void Expander::footprints(std::span<const uint8_t> s, Mask cpus, std::vector<model::Footprint>& out) {
   out.resize(static_cast<size_t>(su_.cpus));
   for (int c = 0; c < su_.cpus; ++c)
-    if (cpus & (1u << c)) out[static_cast<size_t>(c)] = su_.footprints.of(s, c, scratch3.data());
+    if (cpus & (1u << c)) out[static_cast<size_t>(c)] = su_.footprints.of(s, c);
 }
 
 std::optional<model::Violation> check_new_state(const Setup& su, std::span<const uint8_t> s) {

@@ -1,5 +1,7 @@
 #include "checker/symmetry.hpp"
 
+#include "model/kernel/kernel.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -31,6 +33,18 @@ Symmetry::Symmetry(const model::TransitionSystem& ts) : ts_(ts) {
     active_ = active_ || cls.size() > 1;
     classes_.push_back(std::move(cls));
   }
+  // __drain_all_pages() walks the CPUs in number order (its frame holds the next CPU and a mask
+  // of them): renumbering CPUs under it is no symmetry. Every operation that drains refuses it.
+  for (const auto& prog : ts.programs())
+    for (const auto& op : prog)
+      if (op.proc == model::P_drain_all_pages || op.proc == model::P_drain_pages_zone ||
+          op.proc == model::P_alloc_contig_range || op.proc == model::P_offline_pages) {
+        if (active_)
+          refused_ =
+              "the scenario drains the pcp lists (drain_all_pages, alloc_contig_range or offline_pages), "
+              "which visits the CPUs in number order";
+        active_ = false;
+      }
 }
 
 Perm Symmetry::identity() {
@@ -119,7 +133,11 @@ void Symmetry::apply(const uint8_t* src, uint8_t* dst, const Perm& perm) const {
                 src + L.off_counters + 2 * L.counter_pcp_count(c), 2);
     dst[L.off_locks + model::lock_pcp(to)] = owner(src[L.off_locks + model::lock_pcp(c)]);
   }
-  dst[L.off_locks + model::LOCK_ZONE] = owner(src[L.off_locks + model::LOCK_ZONE]);
+  // The locks that belong to no CPU (zone->lock, the drain and pcp_batch_high mutexes): their
+  // owners are renumbered.
+  for (int l = 0; l < L.nr_locks; ++l)
+    if (l == model::LOCK_ZONE || l > model::lock_pcp(L.nr_cpus - 1))
+      dst[L.off_locks + l] = owner(src[L.off_locks + l]);
   for (int p = 0; p < L.nr_pages; ++p) {
     dst[L.off_owner + p] = owner(src[L.off_owner + p]);
     const uint8_t list = src[L.off_list + p];

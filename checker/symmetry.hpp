@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "model/system.hpp"
@@ -19,8 +20,10 @@ using Perm = std::array<int8_t, model::Geometry::kMaxCpus>;  // perm[c]: CPU c's
 class Symmetry {
  public:
   explicit Symmetry(const model::TransitionSystem& ts);
-  // Some class has two CPUs or more.
+  // Some class has two CPUs or more, and nothing in the scenario breaks the symmetry.
   bool active() const { return active_; }
+  // Why symmetry is off although some CPUs run the same program ("" when it is not refused).
+  const std::string& refused() const { return refused_; }
   const std::vector<std::vector<int>>& classes() const { return classes_; }
 
   // Rewrites s into its canonical representative; perm says where each CPU went. `scratch`
@@ -38,6 +41,7 @@ class Symmetry {
   const model::TransitionSystem& ts_;
   std::vector<std::vector<int>> classes_;  // CPUs with identical programs, ascending
   bool active_ = false;
+  std::string refused_;
 };
 
 }  // namespace pagecheck::checker

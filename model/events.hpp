@@ -18,6 +18,7 @@ enum class DeltaKind : uint8_t {
   Owner,           // a = first pfn, b = nr pages, old/new owner
   PageFlags,       // a = pfn, old/new (flags other than PageBuddy / pcp linkage)
   PcpMigratetype,  // a = pfn, old/new                  (set_pcppage_migratetype, <= v6.9)
+  ZoneByte,        // a = ZoneByte, old/new             (pcp high/batch of every pageset)
   LockAcquire,     // a = lock
   LockRelease,     // a = lock
 };

@@ -12,10 +12,14 @@ std::string res_name(const Layout& L, int r) {
   if (r < res_list(L, 0)) return fmt::format("pageblock {}", r - res_pageblock(L, 0));
   if (r < res_counter(L, 0)) return list_name(L, r - res_list(L, 0));
   if (r < res_lock(L, 0)) return counter_name(L, r - res_counter(L, 0));
-  if (r < res_cpu(L, 0)) {
+  if (r < res_zone_byte(L, ZB_PCP_HIGH)) {
     int l = r - res_lock(L, 0);
-    return l == LOCK_ZONE ? "zone->lock" : fmt::format("pcp[cpu{}]->lock", l - 1);
+    if (l == LOCK_ZONE) return "zone->lock";
+    if (l == L.lock_drain_mutex) return "pcpu_drain_mutex";
+    if (l == L.lock_pcp_batch_high) return "pcp_batch_high_lock";
+    return fmt::format("pcp[cpu{}]->lock", l - 1);
   }
+  if (r < res_cpu(L, 0)) return r == res_zone_byte(L, ZB_PCP_HIGH) ? "pcp->high" : "pcp->batch";
   if (r < res_other(L)) return fmt::format("cpu{}'s call stack", r - res_cpu(L, 0));
   return "state bytes outside the named objects";
 }
@@ -32,6 +36,7 @@ int res_of_offset(const Layout& L, int off, int self) {
   if (in(L.off_heads, L.nr_lists)) return res_list(L, off - L.off_heads);
   if (in(L.off_counters, 2 * L.nr_counters)) return res_counter(L, (off - L.off_counters) / 2);
   if (in(L.off_locks, L.nr_locks)) return res_lock(L, off - L.off_locks);
+  if (in(L.off_zone, ZB_COUNT)) return res_zone_byte(L, static_cast<ZoneByte>(off - L.off_zone));
   if (in(L.off_cpus, L.nr_cpus * L.cpu_stride)) {
     int c = (off - L.off_cpus) / L.cpu_stride;
     return c == self ? -1 : res_cpu(L, c);
@@ -105,11 +110,30 @@ Footprint& Footprint::operator|=(const Footprint& o) {
     words_ = o.words_;
   }
   all_ = all_ || o.all_;
-  returns_ = returns_ || o.returns_;
   read_ |= o.read_;
   write_ |= o.write_;
   add_ |= o.add_;
   return *this;
+}
+
+void Footprint::call(int proc, std::initializer_list<int> args, int return_pc) {
+  if (call_.proc >= 0 || args.size() > call_.args.size()) {
+    all_ = true;  // two calls in one declaration: not followed
+    return;
+  }
+  call_.proc = proc;
+  call_.return_pc = return_pc;
+  call_.nargs = 0;
+  for (int v : args) call_.args[static_cast<size_t>(call_.nargs++)] = static_cast<uint8_t>(v);
+}
+
+void Footprint::set_caller_loc(int i, int v) {
+  if (call_.nlocs >= static_cast<int>(call_.loc_index.size())) {
+    all_ = true;
+    return;
+  }
+  call_.loc_index[static_cast<size_t>(call_.nlocs)] = static_cast<uint8_t>(i);
+  call_.loc_value[static_cast<size_t>(call_.nlocs++)] = static_cast<uint8_t>(v);
 }
 
 std::string Footprint::describe() const {

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "model/state.hpp"
@@ -19,10 +20,10 @@ namespace pagecheck::model {
 
 // Resource numbers of a layout: pages (flags, private, owner, which list the page is on: what
 // PageBuddy() and friends read), the pages' next links (page->lru.next), pageblocks, list heads
-// (buddy lists, then each CPU's pcp lists), counters, locks, the CPU areas (private to their
-// CPU unless another one touches them), and "other" for any byte of the state none of these
-// names. A page's fields and its link are apart, as in struct page: relinking a neighbour on a
-// list does not touch the flags another CPU peeks at.
+// (buddy lists, then each CPU's pcp lists), counters, locks, the zone bytes (pcp high and
+// batch), the CPU areas (private to their CPU unless another one touches them), and "other" for
+// any byte of the state none of these names. A page's fields and its link are apart, as in struct page:
+// relinking a neighbour on a list does not touch the flags another CPU peeks at.
 inline int res_page(const Layout&, int pfn) {
   return pfn;
 }
@@ -41,8 +42,11 @@ inline int res_counter(const Layout& L, int idx) {
 inline int res_lock(const Layout& L, int lock) {
   return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + lock;
 }
+inline int res_zone_byte(const Layout& L, ZoneByte b) {
+  return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + static_cast<int>(b);
+}
 inline int res_cpu(const Layout& L, int cpu) {
-  return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + cpu;
+  return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + ZB_COUNT + cpu;
 }
 inline int res_other(const Layout& L) {
   return res_cpu(L, L.nr_cpus);
@@ -114,20 +118,55 @@ class Footprint {
   void read_counter(int idx) { read_.set(res_counter(*L_, idx)); }
   void read_counter(Counter c) { read_counter(static_cast<int>(c)); }
   void write_counter(int idx) { write_.set(res_counter(*L_, idx)); }
+  void write_counter(Counter c) { write_counter(static_cast<int>(c)); }
+  void read_zone_byte(ZoneByte b) { read_.set(res_zone_byte(*L_, b)); }
+  void write_zone_byte(ZoneByte b) { write_.set(res_zone_byte(*L_, b)); }
   // A lock taken and dropped within the step: it reads that the lock is free, and leaves it so.
   void lock(int lock) { read_.set(res_lock(*L_, lock)); }
   // A lock taken or dropped across steps: the step changes its owner.
   void hold(int lock) { write_.set(res_lock(*L_, lock)); }
   void set_everything() { all_ = true; }
-  // The step may return from this frame before touching shared state; the caller's code then
-  // runs on in the same step (the explorer adds the caller's footprint at its return pc).
-  void may_return() { returns_ = true; }
+
+  // --- how the step goes on past this frame ------------------------------------------------
+  // The step may return from this frame; the caller's code then runs on in the same step (the
+  // explorer adds the caller's declaration at its return pc, model/footprint.hpp). With
+  // `after_region`, every such return follows a region of this step: the caller then runs only
+  // up to its next must_yield().
+  void may_return(bool after_region = false) {
+    returns_ = after_region && returns_ != Return::Any ? Return::AfterRegion : Return::Any;
+  }
+  // The step calls `proc` with `args` (before its region, as Ctx::call() must): the callee's
+  // first step runs in this step, the caller resuming at `return_pc` with the locals given by
+  // set_caller_loc() (what the caller's code set before calling). One call per declaration.
+  void call(int proc, std::initializer_list<int> args, int return_pc);
+  void set_caller_loc(int i, int v);
+  // Set by the explorer for a caller's declaration at its return pc: continuation() says the
+  // frame runs on after a callee returned in this step (its pc was set by the call, retval()
+  // is that callee's and not known here); must_yield() that the callee returned after a region,
+  // so the frame runs only up to its next must_yield() check.
+  bool continuation() const { return continuation_; }
+  bool must_yield() const { return must_yield_; }
+  void set_context(bool continuation, bool must_yield) {
+    continuation_ = continuation;
+    must_yield_ = must_yield;
+  }
+
+  struct Call {
+    int proc = -1;
+    int return_pc = 0;
+    int nargs = 0, nlocs = 0;
+    std::array<uint8_t, 8> args{};
+    std::array<uint8_t, 4> loc_index{}, loc_value{};
+  };
+  enum class Return : uint8_t { None, AfterRegion, Any };
+  Return returns() const { return returns_; }
+  const Call& pending_call() const { return call_; }
+
+  // Resources only: the control parts above stay with the declaration they came from.
   Footprint& operator|=(const Footprint& o);
 
   // --- reading -----------------------------------------------------------------------------
   bool all() const { return all_; }
-  bool returns() const { return returns_; }
-  void clear_returns() { returns_ = false; }
   const ResourceSet& reads() const { return read_; }
   const ResourceSet& writes() const { return write_; }
   const ResourceSet& adds() const { return add_; }
@@ -146,7 +185,9 @@ class Footprint {
   int words_ = ResourceSet::kWords;
   ResourceSet read_, write_, add_;
   bool all_ = false;
-  bool returns_ = false;
+  Return returns_ = Return::None;
+  bool continuation_ = false, must_yield_ = false;
+  Call call_;
 };
 
 // Whether two steps' footprints conflict (the steps are dependent): a write against any access,

@@ -15,13 +15,22 @@ std::string Geometry::validate() const {
     return fmt::format("the zone may hold at most {} pages, got {} pageblocks of {} pages", kMaxPages,
                        pageblocks, pageblock_nr_pages());
   if (cpus < 1 || cpus > kMaxCpus) return fmt::format("cpus must be 1..{}, got {}", kMaxCpus, cpus);
+  if (zone_start_pfn < 0 || zone_start_pfn >= nr_pages())
+    return fmt::format("zone_start_pfn must be 0..{}, got {}", nr_pages() - 1, zone_start_pfn);
+  if (pcp_batch < 0 || pcp_high < 0) return "pcp_high and pcp_batch must not be negative";
+  if (pcp_high > 0 && pcp_batch == 0) return "pcp_high needs pcp_batch (at least 1)";
+  if (managed_pages < 0) return fmt::format("managed_pages must not be negative, got {}", managed_pages);
   return {};
 }
 
 std::string Geometry::describe() const {
-  return fmt::format("{} pages, {} pageblocks of {} (pageblock_order={}), MAX_PAGE_ORDER={}, {} CPU{}",
-                     nr_pages(), pageblocks, pageblock_nr_pages(), pageblock_order, max_order, cpus,
-                     cpus == 1 ? "" : "s");
+  std::string s = fmt::format(
+      "{} pages, {} pageblocks of {} (pageblock_order={}), MAX_PAGE_ORDER={}, {} CPU{}", nr_pages(),
+      pageblocks, pageblock_nr_pages(), pageblock_order, max_order, cpus, cpus == 1 ? "" : "s");
+  if (zone_start_pfn) s += fmt::format(", zone starts at pfn {}", zone_start_pfn);
+  if (pcp_enabled()) s += fmt::format(", pcp high={} batch={}", pcp_high, pcp_batch);
+  if (managed_pages) s += fmt::format(", {} managed pages", managed_pages);
+  return s;
 }
 
 }  // namespace pagecheck::model

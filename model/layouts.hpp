@@ -14,6 +14,7 @@ struct MemoryLayout {
   std::vector<Mt> pageblock_mt;
   std::vector<FreeBuddy> free;
   std::vector<Allocation> allocated;  // pages not free and not listed: external, order 0
+  std::vector<PcpPage> pcp;           // pages on pcp lists
 };
 
 // Lays a layout out in a fresh state (counters computed from the lists) and starts the programs.

@@ -203,6 +203,13 @@ void Ctx::set_pcpmt(int pfn, uint8_t mt) {
   rec(Delta{DeltaKind::PcpMigratetype, pfn, 0, 0, old, mt});
 }
 
+void Ctx::set_zone_byte(ZoneByte b, uint8_t v) {
+  uint8_t old = s.zone_byte(b);
+  if (old == v) return;
+  s.set_zone_byte(b, v);
+  rec(Delta{DeltaKind::ZoneByte, b, 0, 0, old, v});
+}
+
 void Ctx::note(std::string text) {
   if (rec_) rec_->event(Event::make(EventKind::Note, call_depth(), std::move(text)));
 }

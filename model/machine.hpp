@@ -99,13 +99,14 @@ using Program = std::vector<Op>;  // a CPU's operations in order
 
 // Byte offsets inside the CPU area of the state.
 namespace cpuoff {
-inline constexpr int op = 0;         // index of the running (or next) operation
-inline constexpr int depth = 1;      // number of frames
-inline constexpr int top = 2;        // offset of the top frame in the stack
-inline constexpr int used = 3;       // stack bytes in use
-inline constexpr int res_pfn = 4;    // pfn the last allocation returned, NIL if it failed
-inline constexpr int res_order = 5;  // order of the last allocation
-inline constexpr int stack = 6;
+inline constexpr int op = 0;          // index of the running (or next) operation
+inline constexpr int depth = 1;       // number of frames
+inline constexpr int top = 2;         // offset of the top frame in the stack
+inline constexpr int used = 3;        // stack bytes in use
+inline constexpr int res_pfn = 4;     // pfn the last allocation returned, NIL if it failed
+inline constexpr int res_order = 5;   // order of the last allocation
+inline constexpr int res_contig = 6;  // last alloc_contig_range(): 0 none, 1 succeeded, 2 failed
+inline constexpr int stack = 8;
 }  // namespace cpuoff
 
 // The context of one step on one CPU.
@@ -174,6 +175,7 @@ class Ctx {
   void set_owner(int pfn, int nr, uint8_t owner);
   void set_page_flags(int pfn, uint8_t flags);  // PG_lru / PG_reserved and the like
   void set_pcpmt(int pfn, uint8_t mt);
+  void set_zone_byte(ZoneByte b, uint8_t v);
 
   // --- tracing ------------------------------------------------------------------------------
   bool recording() const { return rec_ != nullptr; }

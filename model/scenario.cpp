@@ -106,14 +106,27 @@ Verdict parse_verdict(const Reader& r, const toml::node* n) {
 
 }  // namespace
 
+namespace {
+Scenario load_scenario(const std::string& path, const std::string* text);
+}
+
 Scenario load_scenario_file(const std::string& path) {
+  return load_scenario(path, nullptr);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& path) {
+  return load_scenario(path, &text);
+}
+
+namespace {
+Scenario load_scenario(const std::string& path, const std::string* text) {
   Reader r(path);
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = text ? toml::parse(std::string_view(*text), std::string_view(path)) : toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     auto line = e.source().begin.line;
-    if (!fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
+    if (!text && !fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
     throw InputError(fmt::format("{}:{}: {}", path, line, e.description()));
   }
   r.only_keys(
@@ -129,7 +142,10 @@ Scenario load_scenario_file(const std::string& path) {
 
   // [geometry]
   const toml::table& g = r.table(doc, "geometry", "");
-  r.only_keys(g, {"pageblock_order", "max_order", "pageblocks", "cpus"}, "[geometry]");
+  r.only_keys(g,
+              {"pageblock_order", "max_order", "pageblocks", "cpus", "zone_start_pfn", "pcp_high",
+               "pcp_batch", "managed_pages"},
+              "[geometry]");
   sc.geo.pageblock_order =
       static_cast<int>(r.req_int(g, "pageblock_order", "geometry.pageblock_order", 0, Geometry::kMaxOrder));
   sc.geo.max_order =
@@ -137,17 +153,31 @@ Scenario load_scenario_file(const std::string& path) {
   sc.geo.pageblocks =
       static_cast<int>(r.req_int(g, "pageblocks", "geometry.pageblocks", 1, Geometry::kMaxPages));
   sc.geo.cpus = static_cast<int>(r.req_int(g, "cpus", "geometry.cpus", 1, Geometry::kMaxCpus));
+  if (const toml::node* n = g.get("zone_start_pfn"))
+    sc.geo.zone_start_pfn =
+        static_cast<int>(r.integer(n, "geometry.zone_start_pfn", 0, Geometry::kMaxPages - 1));
+  if (const toml::node* n = g.get("pcp_batch"))
+    sc.geo.pcp_batch = static_cast<int>(r.integer(n, "geometry.pcp_batch", 1, 63));
+  if (const toml::node* n = g.get("pcp_high")) {
+    if (!g.get("pcp_batch")) r.fail(n, "geometry.pcp_high needs geometry.pcp_batch");
+    sc.geo.pcp_high = static_cast<int>(r.integer(n, "geometry.pcp_high", 0, 255));
+  } else if (const toml::node* b = g.get("pcp_batch")) {
+    r.fail(b, "geometry.pcp_batch needs geometry.pcp_high");
+  }
+  if (const toml::node* n = g.get("managed_pages"))
+    sc.geo.managed_pages = static_cast<int>(r.integer(n, "geometry.managed_pages", 1, 1 << 30));
   if (std::string e = sc.geo.validate(); !e.empty()) r.fail(&g, "geometry: " + e);
   const int nr_pages = sc.geo.nr_pages();
 
   // [initial]
   const toml::table& in = r.table(doc, "initial", "");
-  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated"}, "[initial]");
+  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated", "pcp"},
+              "[initial]");
   if (const toml::node* n = in.get("layouts")) {
     std::string v = r.string(n, "initial.layouts");
     if (v != "all") r.fail(n, fmt::format("initial.layouts must be \"all\", got '{}'", v));
     sc.all_layouts = true;
-    for (const char* k : {"pageblock_migratetype", "free", "allocated"})
+    for (const char* k : {"pageblock_migratetype", "free", "allocated", "pcp"})
       if (in.get(k))
         r.fail(in.get(k), fmt::format("initial.{} cannot be combined with layouts = \"all\"", k));
     if (const toml::node* m = in.get("migratetypes")) {
@@ -178,8 +208,9 @@ Scenario load_scenario_file(const std::string& path) {
 
     std::vector<int> covered(static_cast<size_t>(nr_pages), -1);  // line that covers each page
     auto claim = [&](const toml::node* n, int pfn, int order, const char* what) {
-      if (pfn < 0 || pfn >= nr_pages)
-        r.fail(n, fmt::format("{} pfn {} is outside the zone (pfns 0..{})", what, pfn, nr_pages - 1));
+      if (pfn < sc.geo.zone_start_pfn || pfn >= nr_pages)
+        r.fail(n, fmt::format("{} pfn {} is outside the zone (pfns {}..{})", what, pfn, sc.geo.zone_start_pfn,
+                              nr_pages - 1));
       if (pfn & ((1 << order) - 1))
         r.fail(n, fmt::format("{} at pfn {} is not aligned to its order {} (a head must be a multiple of {})",
                               what, pfn, order, 1 << order));
@@ -239,6 +270,30 @@ Scenario load_scenario_file(const std::string& path) {
         }
         claim(&e, a.pfn, a.order, "allocation");
         sc.allocated.push_back(a);
+      }
+    }
+    if (const toml::node* pn = in.get("pcp")) {
+      if (!sc.geo.pcp_enabled())
+        r.fail(pn, "initial.pcp needs pcp lists: set geometry.pcp_high and geometry.pcp_batch");
+      for (const auto& e : r.array(pn, "initial.pcp")) {
+        if (!e.is_table()) r.fail(&e, "initial.pcp entries must be { cpu = N, pfn = N, order = N }");
+        const toml::table& t = *e.as_table();
+        r.only_keys(t, {"cpu", "pfn", "order"}, "an initial.pcp entry");
+        PcpPage pp;
+        pp.cpu = static_cast<int>(r.req_int(t, "cpu", "pcp.cpu", 0, sc.geo.cpus - 1));
+        pp.pfn = static_cast<int>(r.req_int(t, "pfn", "pcp.pfn", 0, 255));
+        pp.order = static_cast<int>(r.req_int(t, "order", "pcp.order", 0, sc.geo.max_order));
+        if (pp.order > 3 && pp.order != sc.geo.pageblock_order)
+          r.fail(&e, fmt::format("order {} has no pcp list (pcp_allowed_order(): 0..3 and pageblock_order)",
+                                 pp.order));
+        claim(&e, pp.pfn, pp.order, "pcp page");
+        Mt block = sc.pageblock_mt[static_cast<size_t>(sc.geo.pageblock_of(pp.pfn))];
+        if (block == Mt::ISOLATE)
+          r.fail(&e,
+                 fmt::format("pcp page at pfn {} is in an ISOLATE block: free_unref_page() sends those to "
+                             "the buddy",
+                             pp.pfn));
+        sc.pcp.push_back(pp);
       }
     }
     // Free buddies that would have merged are not a state the kernel leaves behind.
@@ -319,6 +374,7 @@ Scenario load_scenario_file(const std::string& path) {
   }
   return sc;
 }
+}  // namespace
 
 std::string scenario_dir() {
   if (const char* env = std::getenv("PAGECHECK_SCENARIOS")) return env;

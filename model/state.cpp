@@ -21,7 +21,9 @@ Layout::Layout(const Geometry& g) : geo(g) {
   nr_pcp_lists = MIGRATE_PCPTYPES * low + 1;
   nr_lists = nr_buddy_lists + nr_cpus * nr_pcp_lists;
   nr_counters = static_cast<int>(Counter::kFixed) + nr_orders + nr_cpus;
-  nr_locks = 1 + nr_cpus;
+  nr_locks = 1 + nr_cpus + 2;
+  lock_drain_mutex = 1 + nr_cpus;
+  lock_pcp_batch_high = 2 + nr_cpus;
 
   int off = 0;
   off_flags = off, off += nr_pages;
@@ -32,6 +34,7 @@ Layout::Layout(const Geometry& g) : geo(g) {
   off_pcpmt = off, off += nr_pages;
   off_pb = off, off += nr_pb;
   off_heads = off, off += nr_lists;
+  off_zone = off, off += ZB_COUNT;
   off += off & 1;
   off_counters = off, off += 2 * nr_counters;
   off_locks = off, off += nr_locks;

@@ -29,8 +29,10 @@ inline constexpr uint8_t PB_MIGRATETYPE_MASK = 0x7;
 inline constexpr uint8_t PB_migrate_isolate = 1 << 4;
 
 // Page owner: who holds an allocated page.
-inline constexpr uint8_t OWNER_NONE = 0;         // free (buddy or pcp) or not yet handed out
-inline constexpr uint8_t OWNER_EXTERNAL = 0xFE;  // allocated before the scenario starts
+inline constexpr uint8_t OWNER_NONE = 0;           // free (buddy or pcp) or not yet handed out
+inline constexpr uint8_t OWNER_EXTERNAL = 0xFE;    // allocated before the scenario starts
+inline constexpr uint8_t OWNER_OFFLINE = 0xFD;     // taken out of the zone by __offline_isolated_pages()
+inline constexpr uint8_t OWNER_OTHER_ZONE = 0xFC;  // below zone_start_pfn: a neighbouring zone's page
 inline constexpr uint8_t owner_of_cpu(int cpu) {
   return static_cast<uint8_t>(cpu + 1);
 }
@@ -46,11 +48,16 @@ enum class Counter : uint8_t {
   kFixed,
 };
 
-// Lock ids: the zone lock, then each CPU's pcp->lock.
+// Lock ids: the zone lock, then each CPU's pcp->lock, then the two mutexes the pcp machinery
+// takes (pcpu_drain_mutex in __drain_all_pages(), pcp_batch_high_lock in zone_pcp_disable()).
 inline constexpr int LOCK_ZONE = 0;
 inline constexpr int lock_pcp(int cpu) {
   return 1 + cpu;
 }
+
+// Zone bytes besides the lists and counters: the pcp high/batch every CPU's pageset has now
+// (zone_pcp_disable() sets 0/1, zone_pcp_enable() restores the geometry's values).
+enum ZoneByte : uint8_t { ZB_PCP_HIGH = 0, ZB_PCP_BATCH, ZB_COUNT };
 
 // Per-cpu pages lists: order_to_pindex() for the low orders, plus one THP list (v6.5 shape).
 inline constexpr int PAGE_ALLOC_COSTLY_ORDER = 3;
@@ -63,12 +70,13 @@ struct Layout {
   int nr_lists = 0;        // buddy lists, then each CPU's pcp lists
   int nr_counters = 0;     // kFixed + nr_orders (nr_free) + nr_cpus (pcp->count)
   int nr_locks = 0;
-  static constexpr int kStackBytes = 48;  // a CPU's call stack of frames
-  static constexpr int kCpuHeader = 6;    // op, depth, top, used, result pfn, result order
+  int lock_drain_mutex = 0, lock_pcp_batch_high = 0;
+  static constexpr int kStackBytes = 64;  // a CPU's call stack of frames
+  static constexpr int kCpuHeader = 8;    // see cpuoff in machine.hpp
 
   // Byte offsets.
   int off_flags = 0, off_private = 0, off_list = 0, off_next = 0, off_owner = 0, off_pcpmt = 0;
-  int off_pb = 0, off_heads = 0, off_counters = 0, off_locks = 0, off_cpus = 0, cpu_stride = 0;
+  int off_pb = 0, off_heads = 0, off_zone = 0, off_counters = 0, off_locks = 0, off_cpus = 0, cpu_stride = 0;
   int size = 0;
 
   explicit Layout(const Geometry& g);
@@ -143,6 +151,9 @@ class StateRef {
   }
   int counter(Counter c) const { return counter(static_cast<int>(c)); }
   void set_counter(Counter c, int v) { set_counter(static_cast<int>(c), v); }
+
+  uint8_t zone_byte(ZoneByte b) const { return rd(L_->off_zone + b); }
+  void set_zone_byte(ZoneByte b, uint8_t v) { wr(L_->off_zone + b, v); }
 
   uint8_t lock_owner(int lock) const { return rd(L_->off_locks + lock); }
   void set_lock_owner(int lock, uint8_t v) { wr(L_->off_locks + lock, v); }

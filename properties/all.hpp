@@ -8,4 +8,5 @@
 namespace pagecheck::props {
 void add_buddy_properties(std::vector<Property>& v);
 void add_isolation_properties(std::vector<Property>& v);
+void add_kernel_check_properties(std::vector<Property>& v);
 }  // namespace pagecheck::props

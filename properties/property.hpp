@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ enum class Support : uint8_t {
   Linear,  // counters equal to sums over the lists: each step changes the difference by an
            // amount its own reads decide, so a violating step shows in every order: no extension
 };
+using SupportFn = void (*)(const model::Layout&, const model::ResourceSet& written,
+                           model::ResourceSet& reads);
 
 struct Property {
   const char* name;
@@ -41,8 +44,11 @@ struct Property {
   void (*observe)(model::Ctx&, const model::Observation&) = nullptr;
   Support support = Support::Global;
   // Support::Local: adds to `reads` the objects of every conjunct that reads one of `written`.
-  void (*support_fn)(const model::Layout&, const model::ResourceSet& written,
-                     model::ResourceSet& reads) = nullptr;
+  SupportFn support_fn = nullptr;
+  // Where the form of the property depends on the scenario (a disjunct that only some operations
+  // can make true): the support on this transition system and these initial states, instead of
+  // `support`.
+  Support (*support_in)(const model::TransitionSystem&, std::span<const model::State> initial) = nullptr;
 };
 
 const std::vector<Property>& registry();
@@ -59,8 +65,7 @@ class PropertySet : public model::Observer {
   std::optional<model::Violation> check_state(const model::TransitionSystem& ts, model::StateRef s) const;
   std::optional<model::Violation> check_end(const model::TransitionSystem& ts, model::StateRef s) const;
   void observe(model::Ctx& ctx, const model::Observation& o) override;
-  // Widens a step's footprint by what the selected state properties read (see Support).
-  void extend(const model::Layout& L, model::Footprint& fp) const;
+  const std::vector<const Property*>& state_properties() const { return state_; }
   bool empty() const { return props_.empty(); }
 
  private:
@@ -68,8 +73,30 @@ class PropertySet : public model::Observer {
   std::vector<const Property*> state_, end_, event_;
 };
 
+// What the selected state properties read, resolved for one transition system (see Support).
+class Supports {
+ public:
+  Supports(const PropertySet& props, const model::TransitionSystem& ts,
+           std::span<const model::State> initial);
+  // Widens a step's footprint by what the state properties read.
+  void extend(const model::Layout& L, model::Footprint& fp) const;
+  // The properties whose support is Global here (for messages and tests).
+  const std::vector<std::string>& global() const { return global_names_; }
+
+ private:
+  bool global_ = false;
+  std::vector<SupportFn> local_;
+  std::vector<std::string> global_names_;
+};
+
+// Whether some CPU's program has an operation whose entry procedure is one of `procs`.
+bool runs_any(const model::TransitionSystem& ts, std::initializer_list<int> procs);
+
 // Resolves names (all of them when `names` is empty: every property that applies to the
-// kernel); throws InputError for an unknown name or one that does not apply.
-PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where);
+// kernel); throws InputError for an unknown name, and for one that does not apply unless
+// `not_applicable` collects those (a scenario's [check] list names properties for all the
+// kernels its [expect] covers).
+PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where,
+                   std::vector<std::string>* not_applicable = nullptr);
 
 }  // namespace pagecheck::props

@@ -25,6 +25,7 @@ const std::vector<Property>& registry() {
     std::vector<Property> v;
     add_buddy_properties(v);
     add_isolation_properties(v);
+    add_kernel_check_properties(v);
     return v;
   }();
   return r;
@@ -62,24 +63,40 @@ void PropertySet::observe(model::Ctx& ctx, const model::Observation& o) {
   for (const Property* p : event_) p->observe(ctx, o);
 }
 
-void PropertySet::extend(const model::Layout& L, model::Footprint& fp) const {
-  if (fp.all() || !fp.writes_anything()) return;
-  const model::ResourceSet written = fp.writes() | fp.adds();
-  for (const Property* p : state_) {
-    switch (p->support) {
-      case Support::Linear: break;
-      case Support::Local:
-        if (p->support_fn) {
-          p->support_fn(L, written, fp.reads());
-          break;
-        }
-        [[fallthrough]];
-      case Support::Global: fp.reads().set_all(model::res_count(L)); return;
+Supports::Supports(const PropertySet& props, const model::TransitionSystem& ts,
+                   std::span<const model::State> initial) {
+  for (const Property* p : props.state_properties()) {
+    const Support sup = p->support_in ? p->support_in(ts, initial) : p->support;
+    if (sup == Support::Linear) continue;
+    if (sup == Support::Local && p->support_fn) {
+      local_.push_back(p->support_fn);
+      continue;
     }
+    global_ = true;
+    global_names_.emplace_back(p->name);
   }
 }
 
-PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where) {
+void Supports::extend(const model::Layout& L, model::Footprint& fp) const {
+  if (fp.all() || !fp.writes_anything()) return;
+  if (global_) {
+    fp.reads().set_all(model::res_count(L));
+    return;
+  }
+  const model::ResourceSet written = fp.writes() | fp.adds();
+  for (SupportFn f : local_) f(L, written, fp.reads());
+}
+
+bool runs_any(const model::TransitionSystem& ts, std::initializer_list<int> procs) {
+  for (const auto& prog : ts.programs())
+    for (const auto& op : prog)
+      for (int p : procs)
+        if (op.proc == p) return true;
+  return false;
+}
+
+PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where,
+                   std::vector<std::string>* not_applicable) {
   std::vector<const Property*> v;
   if (names.empty()) {
     for (const auto& p : registry())
@@ -92,6 +109,10 @@ PropertySet select(const std::vector<std::string>& names, const model::Kernel& k
       std::string known;
       for (const auto& q : registry()) known += (known.empty() ? "" : ", ") + std::string(q.name);
       throw InputError(fmt::format("{}unknown property '{}'; expected one of: {}", where, n, known));
+    }
+    if (!p->applies(k) && not_applicable) {
+      not_applicable->push_back(n);
+      continue;
     }
     if (!p->applies(k))
       throw InputError(

@@ -4,16 +4,16 @@
 #include <algorithm>
 
 #include "model/kernel/footprints.hpp"
+#include "model/kernel/internal.hpp"
 #include "model/kernel/kernel.hpp"
 
 namespace pagecheck::model {
 
 namespace {
-constexpr const char* kPI61 = "mm/page_isolation.c, v6.1.8";
-constexpr const char* kPI611 = "mm/page_isolation.c, v6.11 (v6.10 bodies)";
 
-void take_zone_lock(Ctx& c) {
-  if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
+// zone->nr_isolate_pageblock exists from ad53f92eb416 (v3.18).
+void mod_nr_isolate_pageblock(Ctx& c, int delta) {
+  if (c.k.has(F_ISOLATE_RECHECK_ON_FREE)) c.mod_counter(Counter::nr_isolate_pageblock, delta);
 }
 
 // Footprints of the procedures below (defined after them).
@@ -69,7 +69,7 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
       nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, Mt::ISOLATE);
       __mod_zone_freepage_state(c, -nr_pages, block_mt);
     }
-    c.mod_counter(Counter::nr_isolate_pageblock, 1);
+    mod_nr_isolate_pageblock(c, 1);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -113,7 +113,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
   }
-  c.mod_counter(Counter::nr_isolate_pageblock, -1);
+  mod_nr_isolate_pageblock(c, -1);
   c.spin_unlock(LOCK_ZONE);
 }
 
@@ -134,7 +134,7 @@ bool isp_begin(Ctx& c, int& ret) {
   const int isolate_pageblock = c.loc(I_BEFORE) ? boundary - pageblock_nr_pages(c) : boundary;
   c.loc(I_ISOLATE_PB) = static_cast<uint8_t>(isolate_pageblock);
   // "scan at the beginning of MAX_ORDER_NR_PAGES aligned range"
-  const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), 0);
+  const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), zone_start_pfn(c));
   ret = 0;
   if (!c.loc(I_SKIP)) {
     ret = c.k.fn.set_migratetype_isolate(c, isolate_pageblock, static_cast<Mt>(c.loc(I_MT)),
@@ -435,6 +435,91 @@ void fp_start_isolate_page_range(const Ctx& c, Footprint& fp) {
   if (fp_sipr_from(c, fp, c.pc())) fp.may_return();
 }
 
+// ---- test_pages_isolated() ---------------------------------------------------------------------
+
+enum TestLoc : uint8_t { T_START, T_END, T_FLAGS, T_PFN, T_N };
+enum TestPc : uint8_t { T_ENTRY = 0, T_BLOCKS, T_LOCKED };
+inline constexpr int MEMORY_OFFLINE = 0x1;
+
+std::string describe_test(const Ctx& c) {
+  return fmt::format("pfns {}-{}{}", c.loc(T_START), c.loc(T_END) - 1,
+                     c.loc(T_FLAGS) ? ", MEMORY_OFFLINE" : "");
+}
+
+// test_pages_isolated(), mm/page_isolation.c, v6.1.8 (the same in v7.1.8): a lockless look at
+// each pageblock's type (one step each), then under zone->lock __test_page_isolated_in_pageblock()
+// walks the range: every page must be in a free buddy ("If the page is on a free list, it has to
+// be on the correct MIGRATE_ISOLATE freelist. There is no simple way to verify that as
+// VM_BUG_ON(), though." -- the model's freelist-hygiene checks it). No page is PageHWPoison or
+// PageOffline here.
+Flow run_test_pages_isolated(Ctx& c) {
+  const int end = c.loc(T_END);
+  for (;;) {
+    switch (c.pc()) {
+      case T_ENTRY:
+        c.loc(T_PFN) = c.loc(T_START);
+        c.set_pc(T_BLOCKS);
+        break;
+      case T_BLOCKS: {
+        const int pfn = c.loc(T_PFN);
+        if (pfn >= end) {
+          c.set_pc(T_LOCKED);
+          break;
+        }
+        if (c.must_yield()) return c.yield(T_BLOCKS);
+        bool isolated = is_migrate_isolate_page(c, pfn);  // lockless
+        c.unlocked_read();
+        if (!isolated) {
+          if (c.recording()) c.note(fmt::format("pageblock {} is not isolated", c.L.geo.pageblock_of(pfn)));
+          return c.ret(-kEBUSY);
+        }
+        c.loc(T_PFN) = static_cast<uint8_t>(pageblock_start_pfn(c, pfn) + pageblock_nr_pages(c));
+        break;
+      }
+      case T_LOCKED: {
+        if (c.must_yield()) return c.yield(T_LOCKED);
+        take_zone_lock(c);
+        int pfn = c.loc(T_START);
+        while (pfn < end) {
+          if (PageBuddy(c, pfn))
+            pfn += 1 << buddy_order(c, pfn);
+          else
+            break;
+        }
+        c.spin_unlock(LOCK_ZONE);
+        if (pfn < end && c.recording()) c.note(fmt::format("pfn {} is not free", pfn));
+        return c.ret(pfn < end ? -kEBUSY : 0);
+      }
+      default: throw ModelError("test_pages_isolated: bad pc");
+    }
+  }
+}
+// Each step of test_pages_isolated(): one lockless look at a pageblock's type (a block not
+// isolated returns -EBUSY at once), then the zone->lock walk over the range's pages.
+void fp_test_pages_isolated(const Ctx& c, Footprint& fp) {
+  const int end = c.loc(T_END);
+  fp.may_return(true);
+  switch (c.pc()) {
+    case T_ENTRY:
+    case T_BLOCKS: {
+      const int pfn = c.pc() == T_ENTRY ? c.loc(T_START) : c.loc(T_PFN);
+      if (pfn < end) {
+        fp.read_pageblock(c.L.geo.pageblock_of(pfn));
+        return;
+      }
+      [[fallthrough]];
+    }
+    case T_LOCKED:
+      fp.lock(LOCK_ZONE);
+      fp.read_pages(c.loc(T_START), end);
+      return;
+    default: fp.set_everything(); return;
+  }
+}
+const ProcDef kTestPagesIsolated{"test_pages_isolated",   kPI61,         T_N,
+                                 run_test_pages_isolated, describe_test, RetKind::Errno,
+                                 fp_test_pages_isolated};
+
 }  // namespace
 
 // ---- v6.10 replacements (fd919a85cd55) --------------------------------------------------------
@@ -458,7 +543,7 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
       sc.result("-EBUSY");
       return -kEBUSY;
     }
-    c.mod_counter(Counter::nr_isolate_pageblock, 1);
+    mod_nr_isolate_pageblock(c, 1);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -498,7 +583,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
   }
-  c.mod_counter(Counter::nr_isolate_pageblock, -1);
+  mod_nr_isolate_pageblock(c, -1);
   c.spin_unlock(LOCK_ZONE);
 }
 
@@ -554,13 +639,82 @@ const ProcDef isolate_single_pageblock{
 
 }  // namespace hygiene
 
-void fill_page_isolation_v6_6(Kernel& k) {
+namespace v6_17 {
+
+// set_migratetype_isolate(), mm/page_isolation.c, v7.1.8 (v6.17: pageblock_isolate_and_move_free_pages();
+// the migratetype argument has become a mode: CMA allocation or not).
+int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
+  Scope sc(c, "set_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
+  take_zone_lock(c);
+  if (is_migrate_isolate_page(c, page)) {
+    c.spin_unlock(LOCK_ZONE);
+    sc.result("-EBUSY");
+    return -kEBUSY;
+  }
+  int check_start = std::max(page, start_pfn);
+  int check_end = std::min(pageblock_end_pfn(c, page), end_pfn);
+  if (!c.k.fn.has_unmovable_pages(c, check_start, check_end, mt)) {
+    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::ISOLATE)) {
+      c.spin_unlock(LOCK_ZONE);
+      sc.result("-EBUSY");
+      return -kEBUSY;
+    }
+    mod_nr_isolate_pageblock(c, 1);
+    c.spin_unlock(LOCK_ZONE);
+    sc.result("0");
+    return 0;
+  }
+  c.spin_unlock(LOCK_ZONE);
+  if (c.recording()) c.note("has_unmovable_pages() found an unmovable page");
+  sc.result("-EBUSY");
+  return -kEBUSY;
+}
+
+// unset_migratetype_isolate(), mm/page_isolation.c, v7.1.8: no migratetype argument; the block
+// gets back the type its bits kept.
+void unset_migratetype_isolate(Ctx& c, int page, Mt) {
+  Scope sc(c, "unset_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
+  take_zone_lock(c);
+  if (!is_migrate_isolate_page(c, page)) {
+    c.spin_unlock(LOCK_ZONE);
+    return;
+  }
+  bool isolated_page = false;
+  int order = 0;
+  if (PageBuddy(c, page)) {
+    order = buddy_order(c, page);
+    if (order >= pageblock_order(c) && order < MAX_PAGE_ORDER(c)) {
+      int buddy = find_buddy_page_pfn(c, page, order);
+      if (buddy >= 0 && !is_migrate_isolate_page(c, buddy)) {
+        isolated_page = c.k.fn.__isolate_free_page(c, page, order) != 0;
+        if (!isolated_page) kernel_warn(c, KC_UNSET_ISOLATE_FREE_PAGE, page);
+      }
+    }
+  }
+  if (!isolated_page) {
+    // "Isolating this block already succeeded, so this should not fail on zone boundaries."
+    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::MOVABLE))
+      kernel_warn(c, KC_UNSET_ISOLATE_MOVE, page);
+  } else {
+    int pb = c.L.geo.pageblock_of(page);
+    c.set_pb_bits(pb,
+                  static_cast<uint8_t>(c.s.pb_bits(pb) & ~PB_migrate_isolate));  // clear_pageblock_isolate()
+    c.k.fn.__putback_isolated_page(c, page, order, c.k.fn.get_pfnblock_migratetype(c, page));
+  }
+  mod_nr_isolate_pageblock(c, -1);
+  c.spin_unlock(LOCK_ZONE);
+}
+
+}  // namespace v6_17
+
+void fill_page_isolation(Kernel& k) {
   k.fn.has_unmovable_pages = has_unmovable_pages;
   k.fn.set_migratetype_isolate = set_migratetype_isolate;
   k.fn.unset_migratetype_isolate = unset_migratetype_isolate;
   k.procs[P_start_isolate_page_range] = &kStartIsolatePageRange;
   k.procs[P_isolate_single_pageblock] = &kIspV6_1;
   k.procs[P_undo_isolate_page_range] = &kUndoIsolatePageRange;
+  k.procs[P_test_pages_isolated] = &kTestPagesIsolated;
 }
 
 }  // namespace pagecheck::model

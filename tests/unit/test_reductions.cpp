@@ -268,8 +268,7 @@ TEST_CASE("the footprint check catches a step that touches what it does not decl
   using namespace model;
   Geometry g = test::geo(1, 2, 2, 2);
   Layout L(g);
-  Kernel k;
-  fill_baseline_v6_6(k);
+  Kernel k = resolve_variant("v6.6").kernel;
   static const ProcDef liar{"liar",
                             "test",
                             0,

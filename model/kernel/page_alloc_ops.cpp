@@ -1,0 +1,550 @@
+// mm/page_alloc.c, the entry points the scenarios run as operations: __alloc_pages() down to
+// rmqueue(), __free_pages() down to free_the_page(), drain_all_pages() and the
+// highatomic unreserve of the allocation slow path. Each is a procedure: its steps are the
+// regions it touches shared memory in (docs/model.md, "Atomicity").
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "model/kernel/footprints.hpp"
+#include "model/kernel/internal.hpp"
+
+namespace pagecheck::model {
+
+namespace {
+
+// ---- alloc_pages ---------------------------------------------------------------------------
+
+enum AllocLoc : uint8_t { A_ORDER, A_MT, A_HIGHATOMIC, A_PAGE, A_N };
+enum AllocPc : uint8_t { A_ENTRY = 0, A_BUDDY, A_GOT, A_RESERVE_CHECK, A_RESERVE };
+
+std::string describe_alloc(const Ctx& c) {
+  return fmt::format("order={}, {}{}", c.loc(A_ORDER), mt_name(static_cast<Mt>(c.loc(A_MT))),
+                     c.loc(A_HIGHATOMIC) ? ", highatomic" : "");
+}
+
+// __alloc_pages() -> get_page_from_freelist() -> rmqueue(), mm/page_alloc.c, v6.1.8.
+// gfp_to_alloc_flags_cma() gives movable requests ALLOC_CMA; a high-order atomic request gets
+// ALLOC_HIGHATOMIC and, once it has its page, may reserve the pageblock
+// (reserve_highatomic_pageblock(): a racy limit check, then zone->lock). Watermarks are not
+// modelled: every zone passes them, so the fast path is the whole allocation. rmqueue() takes
+// the pcp list for pcp orders when the scenario has pcp lists, and the buddy when that gives
+// nothing (an empty refill, or pcp_spin_trylock() failing during a drain).
+Flow run_alloc_pages(Ctx& c) {
+  const int order = c.loc(A_ORDER);
+  const Mt mt = static_cast<Mt>(c.loc(A_MT));
+  const bool highatomic = c.loc(A_HIGHATOMIC) && order > 0;
+  const int alloc_flags = (mt == Mt::MOVABLE ? ALLOC_CMA : 0) | (highatomic ? ALLOC_HIGHATOMIC : 0);
+  uint8_t* a = c.cpu_area();
+  for (;;) {
+    switch (c.pc()) {
+      case A_ENTRY:
+        if (pcp_enabled(c) && pcp_allowed_order(c, order)) {
+          int page = rmqueue_pcplist(c, order, mt, alloc_flags);
+          if (page >= 0) {
+            c.loc(A_PAGE) = static_cast<uint8_t>(page);
+            c.set_pc(A_GOT);
+            break;
+          }
+        }
+        c.set_pc(A_BUDDY);
+        break;
+      case A_BUDDY: {
+        if (c.must_yield()) return c.yield(A_BUDDY);
+        int page = c.k.fn.rmqueue_buddy(c, order, mt, alloc_flags);
+        if (page < 0) {
+          a[cpuoff::res_pfn] = NIL;
+          return c.ret(-1);
+        }
+        c.loc(A_PAGE) = static_cast<uint8_t>(page);
+        c.set_pc(A_GOT);
+        break;
+      }
+      case A_GOT: {
+        const int page = c.loc(A_PAGE);
+        take_pages(c, page, order, mt);
+        a[cpuoff::res_pfn] = static_cast<uint8_t>(page);
+        a[cpuoff::res_order] = static_cast<uint8_t>(order);
+        if (!highatomic) return c.ret(page);
+        c.set_pc(A_RESERVE_CHECK);
+        break;
+      }
+      case A_RESERVE_CHECK: {
+        if (c.must_yield()) return c.yield(A_RESERVE_CHECK);
+        // "Limit the number reserved ... Check is race-prone but harmless."
+        bool below = highatomic_below_limit(c);
+        c.unlocked_read();
+        if (c.recording())
+          c.note(fmt::format("nr_reserved_highatomic = {} (read without zone->lock): {}",
+                             c.s.counter(Counter::nr_reserved_highatomic),
+                             below ? "may reserve" : "at the limit"));
+        if (!below) return c.ret(c.loc(A_PAGE));
+        c.set_pc(A_RESERVE);
+        break;
+      }
+      case A_RESERVE:
+        if (c.must_yield()) return c.yield(A_RESERVE);
+        c.k.fn.reserve_highatomic_pageblock(c, c.loc(A_PAGE), order);
+        return c.ret(c.loc(A_PAGE));
+      default: throw ModelError("alloc_pages: bad pc");
+    }
+  }
+}
+// rmqueue_pcplist() on this CPU's list, and take_pages() of what it gives: the trylock (a drain
+// holding the lock makes it fail: only the lock is read); the list head, pcp->count, the pages
+// of the head entry; a refill from the buddy (rmqueue_bulk(): pcp->batch, one zone->lock
+// section) when the list is empty.
+void fp_rmqueue_pcplist(const Ctx& c, Footprint& fp, int order, Mt mt, int alloc_flags) {
+  const int lock = lock_pcp(c.cpu);
+  fp.lock(lock);
+  if (c.s.lock_owner(lock) != 0) return;
+  const int list = c.L.pcp_list(c.cpu, order_to_pindex(c, mt, order));
+  fp.write_list(list);
+  fp.add_counter(c.L.counter_pcp_count(c.cpu));
+  const int head = c.s.head(list);
+  if (head != NIL) {
+    fp.write_pages(head, head + (1 << order));
+    return;
+  }
+  fp.read_zone_byte(ZB_PCP_BATCH);
+  int batch = c.s.zone_byte(ZB_PCP_BATCH);
+  if (batch > 1) batch = std::max(batch >> order, 2);
+  fp_rmqueue(c, fp, order, mt, alloc_flags, batch);
+}
+
+// Each step of alloc_pages(): the pcp path at entry (the buddy path when the scenario has no
+// pcp lists or the order none), rmqueue_buddy()'s zone->lock section with take_pages() of its
+// buddy, the racy nr_reserved_highatomic check, and reserve_highatomic_pageblock() over the
+// allocated page's MAX_PAGE_ORDER block.
+void fp_alloc_pages(const Ctx& c, Footprint& fp) {
+  const int order = c.loc(A_ORDER);
+  const Mt mt = static_cast<Mt>(c.loc(A_MT));
+  const bool highatomic = c.loc(A_HIGHATOMIC) && order > 0;
+  const int alloc_flags = (mt == Mt::MOVABLE ? ALLOC_CMA : 0) | (highatomic ? ALLOC_HIGHATOMIC : 0);
+  switch (c.pc()) {
+    case A_ENTRY:
+      if (pcp_enabled(c) && pcp_allowed_order(c, order)) {
+        fp_rmqueue_pcplist(c, fp, order, mt, alloc_flags);
+        return;
+      }
+      [[fallthrough]];
+    case A_BUDDY: fp_rmqueue(c, fp, order, mt, alloc_flags, 1); return;
+    case A_RESERVE_CHECK: fp.read_counter(Counter::nr_reserved_highatomic); return;
+    case A_RESERVE:
+      fp_zone_section(c, fp, c.loc(A_PAGE), mt_bit(Mt::HIGHATOMIC), false);
+      fp.write_counter(Counter::nr_reserved_highatomic);
+      return;
+    default: fp.set_everything(); return;  // no step starts at A_GOT
+  }
+}
+const ProcDef kAllocPages{"alloc_pages",  kPA61,        A_N,           run_alloc_pages,
+                          describe_alloc, RetKind::Pfn, fp_alloc_pages};
+
+// ---- free_pages ----------------------------------------------------------------------------
+
+enum FreeLoc : uint8_t { F_PFN, F_ORDER, F_MT, F_N };
+enum FreePc : uint8_t { FREE_ENTRY = 0, FREE_LOCKED, FREE_PCP, FREE_BYPASS };
+
+// __free_pages() -> free_the_page(), mm/page_alloc.c, v6.1.8. Without pcp lists (or for an order
+// that has none) __free_pages_ok(): the type is read without zone->lock, then free_one_page()
+// takes the lock (and re-reads it when ad53f92eb416 says so; always from 55612e80e722). With pcp
+// lists free_unref_page(): the lockless read (kept in page->index <= v6.9), then a pcp_spin_trylock()
+// section that puts the page on this CPU's list -- HIGHATOMIC and CMA ride the MOVABLE list,
+// ISOLATE goes straight to free_one_page() -- and, when the trylock fails because another CPU is
+// draining this list, free_one_page() with the type the code has then: MOVABLE for a HIGHATOMIC or
+// CMA page before 7b086755fb8c, the page's own type after it.
+Flow run_free_pages(Ctx& c) {
+  const int pfn = c.loc(F_PFN), order = c.loc(F_ORDER);
+  for (;;) {
+    switch (c.pc()) {
+      case FREE_ENTRY: {
+        // free_pages_prepare(): a page nobody holds is a double free.
+        if (!pages_allocated(c, pfn, order)) {
+          c.observe(Observation{Obs::FreeNotAllocated, 0, pfn, order});
+          return c.ret();
+        }
+        const bool pcp = pcp_enabled(c) && pcp_allowed_order(c, order);
+        if (pcp || !c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) {
+          Mt mt = c.k.fn.get_pfnblock_migratetype(c, pfn);  // racy read
+          c.loc(F_MT) = static_cast<uint8_t>(mt);
+          c.unlocked_read();
+          if (c.recording()) c.note(fmt::format("migratetype = {} (read without zone->lock)", mt_name(mt)));
+          // free_unref_page_prepare(): set_pcppage_migratetype(), <= v6.9
+          if (pcp && !c.k.has(F_NO_PCPPAGE_MT_CACHE)) set_pcppage_migratetype(c, pfn, mt);
+        }
+        c.set_pc(pcp ? FREE_PCP : FREE_LOCKED);
+        break;
+      }
+      case FREE_LOCKED:
+        if (c.must_yield()) return c.yield(FREE_LOCKED);
+        if (!pages_allocated(c, pfn, order)) {  // a concurrent free got there first
+          c.observe(Observation{Obs::FreeNotAllocated, 0, pfn, order});
+          return c.ret();
+        }
+        release_pages(c, pfn, order);
+        c.k.fn.free_one_page(c, pfn, order, static_cast<Mt>(c.loc(F_MT)), FPI_NONE);
+        return c.ret();
+      case FREE_PCP: {
+        if (c.must_yield()) return c.yield(FREE_PCP);
+        if (!pages_allocated(c, pfn, order)) {
+          c.observe(Observation{Obs::FreeNotAllocated, 0, pfn, order});
+          return c.ret();
+        }
+        // free_unref_page(), mm/page_alloc.c, v6.1.8; 7b086755fb8c (v6.6), 17edeb5d3f76 and
+        // 55612e80e722 (v6.11): "We only track unmovable, reclaimable and movable on pcp lists."
+        Mt mt =
+            c.k.has(F_NO_PCPPAGE_MT_CACHE) ? static_cast<Mt>(c.loc(F_MT)) : get_pcppage_migratetype(c, pfn);
+        Mt pcpmt = mt;
+        if (static_cast<int>(mt) >= MIGRATE_PCPTYPES) {
+          if (is_migrate_isolate(mt)) {
+            release_pages(c, pfn, order);
+            c.k.fn.free_one_page(c, pfn, order, mt, FPI_NONE);
+            return c.ret();
+          }
+          pcpmt = Mt::MOVABLE;
+          if (!c.k.has(F_PCP_BYPASS_TRUE_MT)) mt = Mt::MOVABLE;  // the one variable, before 7b086755fb8c
+        }
+        if (free_unref_page_commit_locked(c, pfn, order, pcpmt)) return c.ret();
+        c.loc(F_MT) = static_cast<uint8_t>(mt);
+        c.set_pc(FREE_BYPASS);
+        break;
+      }
+      case FREE_BYPASS:
+        if (c.must_yield()) return c.yield(FREE_BYPASS);
+        release_pages(c, pfn, order);
+        c.k.fn.free_one_page(c, pfn, order, static_cast<Mt>(c.loc(F_MT)), FPI_NONE);
+        return c.ret();
+      default: throw ModelError("free_pages: bad pc");
+    }
+  }
+}
+std::string describe_free(const Ctx& c) {
+  return pfn_order(c.loc(F_PFN), c.loc(F_ORDER));
+}
+// free_unref_page_commit() under a successful pcp_spin_trylock(): the page onto this CPU's
+// list, pcp->count, pcp->high and batch, and the flush of the CPU's lists (free_pcppages_bulk())
+// when the count reaches high.
+void fp_free_unref_commit(const Ctx& c, Footprint& fp, int pfn, int order, Mt pcpmt) {
+  const int lock = lock_pcp(c.cpu);
+  fp.lock(lock);
+  if (c.s.lock_owner(lock) != 0) return;  // the bypass, in the next step
+  const int cnt = c.L.counter_pcp_count(c.cpu);
+  fp.write_pages(pfn, pfn + (1 << order));
+  fp.write_list(c.L.pcp_list(c.cpu, order_to_pindex(c, pcpmt, order)));
+  fp.write_counter(cnt);
+  fp.read_zone_byte(ZB_PCP_HIGH);
+  fp.read_zone_byte(ZB_PCP_BATCH);
+  if (c.s.counter(cnt) + (1 << order) >= c.s.zone_byte(ZB_PCP_HIGH)) fp_pcp_bulk(c, fp, c.cpu, pfn);
+}
+
+// Each step of __free_pages(): the owners of the pages (free_pages_prepare(); a double free
+// returns at once), the unlocked type read (kept in page->index up to v6.9), the zone->lock
+// section of free_one_page() in the page's MAX_PAGE_ORDER block, the pcp free.
+void fp_free_pages(const Ctx& c, Footprint& fp) {
+  const int pfn = c.loc(F_PFN), order = c.loc(F_ORDER);
+  const bool pcp = pcp_enabled(c) && pcp_allowed_order(c, order);
+  fp.read_pages(pfn, pfn + (1 << order));
+  fp.may_return();
+  switch (c.pc()) {
+    case FREE_ENTRY:
+      if (pcp || !c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) {
+        fp.read_pageblock(c.L.geo.pageblock_of(pfn));
+        if (pcp && !c.k.has(F_NO_PCPPAGE_MT_CACHE)) fp.write_page(pfn);
+        return;
+      }
+      [[fallthrough]];
+    case FREE_LOCKED:
+    case FREE_BYPASS:
+      fp.write_pages(pfn, pfn + (1 << order));
+      fp_free_one_page(c, fp, pfn, static_cast<Mt>(c.loc(F_MT)));
+      return;
+    case FREE_PCP: {
+      Mt mt = c.k.has(F_NO_PCPPAGE_MT_CACHE) ? static_cast<Mt>(c.loc(F_MT)) : get_pcppage_migratetype(c, pfn);
+      Mt pcpmt = mt;
+      if (static_cast<int>(mt) >= MIGRATE_PCPTYPES) {
+        if (is_migrate_isolate(mt)) {
+          fp.write_pages(pfn, pfn + (1 << order));
+          fp_free_one_page(c, fp, pfn, mt);
+          return;
+        }
+        pcpmt = Mt::MOVABLE;
+      }
+      fp_free_unref_commit(c, fp, pfn, order, pcpmt);
+      return;
+    }
+    default: fp.set_everything(); return;
+  }
+}
+const ProcDef kFreePages{"__free_pages", kPA61,         F_N,          run_free_pages,
+                         describe_free,  RetKind::Void, fp_free_pages};
+
+// ---- drain_all_pages -------------------------------------------------------------------------
+
+enum DrainLoc : uint8_t { D_ZONE, D_FORCE, D_CPU, D_MASK, D_N };
+enum DrainPc : uint8_t { D_ENTRY = 0, D_SCAN, D_DRAIN };
+
+std::string describe_drain(const Ctx& c) {
+  return fmt::format("{}{}", c.loc(D_ZONE) ? "zone" : "NULL", c.loc(D_FORCE) ? ", force_all_cpus" : "");
+}
+
+// __drain_all_pages(), mm/page_alloc.c, v6.1.8: under pcpu_drain_mutex (a caller without a zone
+// gives up when another drain runs, one with a zone waits), a racy read of each CPU's
+// pcp->count unless force_all_cpus, then the draining CPU drains every CPU in the mask itself
+// (drain_pages_zone(), under that CPU's pcp->lock). Taking the mutex is folded into the step
+// after it: only other drainers contend for it.
+Flow run_drain_all_pages(Ctx& c) {
+  const int mutex = c.L.lock_drain_mutex;
+  for (;;) {
+    switch (c.pc()) {
+      case D_ENTRY:
+        if (c.lock_held_by_other(mutex)) {
+          // "Do not drain if one is already in progress unless it's specific to a zone."
+          if (!c.loc(D_ZONE)) {
+            c.unlocked_read();
+            if (c.recording()) c.note("mutex_trylock(&pcpu_drain_mutex) fails: a drain is in progress");
+            return c.ret();
+          }
+          return Flow::Blocked;  // mutex_lock()
+        }
+        if (!c.spin_lock(mutex)) return Flow::Blocked;
+        c.loc(D_CPU) = 0;
+        c.loc(D_MASK) = 0;
+        c.set_pc(D_SCAN);
+        break;
+      case D_SCAN: {
+        const int cpu = c.loc(D_CPU);
+        if (cpu >= c.L.nr_cpus) {
+          c.loc(D_CPU) = 0;
+          c.set_pc(D_DRAIN);
+          break;
+        }
+        if (c.loc(D_FORCE)) {
+          // "The pcp.count check is racy, some callers need a guarantee that no cpu is missed."
+          c.loc(D_MASK) = static_cast<uint8_t>(c.loc(D_MASK) | (1 << cpu));
+          c.loc(D_CPU) = static_cast<uint8_t>(cpu + 1);
+          break;
+        }
+        if (c.must_yield()) return c.yield(D_SCAN);
+        int count = pcp_count(c, cpu);
+        c.unlocked_read();
+        if (c.recording()) c.note(fmt::format("pcp[cpu{}]->count = {}", cpu, count));
+        if (count) c.loc(D_MASK) = static_cast<uint8_t>(c.loc(D_MASK) | (1 << cpu));
+        c.loc(D_CPU) = static_cast<uint8_t>(cpu + 1);
+        break;
+      }
+      case D_DRAIN: {
+        int cpu = c.loc(D_CPU);
+        while (cpu < c.L.nr_cpus && !(c.loc(D_MASK) & (1 << cpu))) ++cpu;
+        if (cpu >= c.L.nr_cpus) {
+          c.spin_unlock(mutex);
+          return c.ret();
+        }
+        if (c.must_yield()) return c.yield(D_DRAIN);
+        c.loc(D_CPU) = static_cast<uint8_t>(cpu + 1);
+        return c.call(P_drain_pages_zone, {cpu}, D_DRAIN);
+      }
+      default: throw ModelError("drain_all_pages: bad pc");
+    }
+  }
+}
+// D_DRAIN from `cpu` with `mask`: the next CPU's drain_pages_zone() (called at the start of a
+// step), or, past the last one, the mutex dropped and the return.
+void fp_drain_next(const Ctx& c, Footprint& fp, int cpu, int mask, bool must_yield) {
+  while (cpu < c.L.nr_cpus && !(mask & (1 << cpu))) ++cpu;
+  if (cpu >= c.L.nr_cpus) {
+    fp.hold(c.L.lock_drain_mutex);
+    fp.may_return(true);  // spin_unlock() ends a region
+    return;
+  }
+  if (must_yield) return;
+  fp.set_caller_loc(D_CPU, cpu + 1);
+  fp.set_caller_loc(D_MASK, mask);
+  fp.call(P_drain_pages_zone, {cpu}, D_DRAIN);
+}
+
+// D_SCAN from `cpu` with `mask`, at the start of a step: force_all_cpus takes every CPU and
+// goes on to the drains; otherwise one racy pcp->count read (after the last one, an empty mask
+// drops the mutex and returns in the same step).
+void fp_drain_scan(const Ctx& c, Footprint& fp, int cpu, int mask) {
+  if (c.loc(D_FORCE)) {
+    for (; cpu < c.L.nr_cpus; ++cpu) mask |= 1 << cpu;
+    fp_drain_next(c, fp, 0, mask, false);
+    return;
+  }
+  if (cpu >= c.L.nr_cpus) {
+    fp_drain_next(c, fp, 0, mask, false);
+    return;
+  }
+  const int cnt = c.L.counter_pcp_count(cpu);
+  fp.read_counter(cnt);
+  if (cpu + 1 >= c.L.nr_cpus) fp_drain_next(c, fp, 0, mask | (c.s.counter(cnt) ? 1 << cpu : 0), true);
+}
+
+// Each step of __drain_all_pages(): pcpu_drain_mutex (held across its steps: written), the
+// scan of the counts, each CPU's drain_pages_zone().
+void fp_drain_all_pages(const Ctx& c, Footprint& fp) {
+  const int mutex = c.L.lock_drain_mutex;
+  switch (c.pc()) {
+    case D_ENTRY:
+      fp.hold(mutex);
+      if (c.lock_held_by_other(mutex)) {
+        if (!c.loc(D_ZONE)) fp.may_return(true);  // "a drain is in progress": an unlocked read
+        return;                                   // mutex_lock() waits
+      }
+      fp_drain_scan(c, fp, 0, 0);
+      return;
+    case D_SCAN: fp_drain_scan(c, fp, c.loc(D_CPU), c.loc(D_MASK)); return;
+    case D_DRAIN:
+      fp_drain_next(c, fp, c.loc(D_CPU), c.loc(D_MASK), fp.continuation() && fp.must_yield());
+      return;
+    default: fp.set_everything(); return;
+  }
+}
+const ProcDef kDrainAllPages{
+    "__drain_all_pages", kPA61, D_N, run_drain_all_pages, describe_drain, RetKind::Void, fp_drain_all_pages};
+
+enum DrainZoneLoc : uint8_t { Z_CPU, Z_COUNT, Z_N };
+enum DrainZonePc : uint8_t { Z_ENTRY = 0, Z_LOCK, Z_BULK };
+
+// drain_pages_zone(), mm/page_alloc.c, v6.1.8: a racy look at pcp->count, then the CPU's
+// pcp->lock, then free_pcppages_bulk() of all of it. The lock is held across a step boundary:
+// between taking it and the bulk free, the owning CPU's pcp_spin_trylock() fails. The 2024 form
+// (v6.11: lock, read the count under it, drain at most batch << CONFIG_PCP_BATCH_SCALE_MAX, repeat)
+// where F_DRAIN_ZONE_BATCHED says so.
+Flow run_drain_pages_zone(Ctx& c) {
+  const int cpu = c.loc(Z_CPU);
+  const int lock = lock_pcp(cpu);
+  const bool batched = c.k.has(F_DRAIN_ZONE_BATCHED);
+  for (;;) {
+    switch (c.pc()) {
+      case Z_ENTRY:
+        if (!batched) {
+          int count = pcp_count(c, cpu);
+          c.unlocked_read();
+          if (c.recording()) c.note(fmt::format("pcp[cpu{}]->count = {}", cpu, count));
+          if (!count) return c.ret();
+        }
+        c.set_pc(Z_LOCK);
+        break;
+      case Z_LOCK:
+        if (c.must_yield()) return c.yield(Z_LOCK);
+        if (!c.spin_lock(lock)) return Flow::Blocked;
+        c.loc(Z_COUNT) = static_cast<uint8_t>(pcp_count(c, cpu));
+        if (batched && !c.loc(Z_COUNT)) {
+          c.spin_unlock(lock);
+          return c.ret();
+        }
+        c.unlocked_read();  // the lock is visible to the owner's trylock from here on
+        c.set_pc(Z_BULK);
+        break;
+      case Z_BULK: {
+        if (c.must_yield()) return c.yield(Z_BULK);
+        int count = batched ? c.loc(Z_COUNT) : pcp_count(c, cpu);
+        int to_drain = batched ? std::min(count, c.s.zone_byte(ZB_PCP_BATCH) << 5) : count;
+        c.k.fn.free_pcppages_bulk(c, cpu, to_drain, 0);
+        c.spin_unlock(lock);
+        if (batched && count - to_drain > 0) {
+          c.set_pc(Z_LOCK);
+          break;
+        }
+        return c.ret();
+      }
+      default: throw ModelError("drain_pages_zone: bad pc");
+    }
+  }
+}
+std::string describe_drain_zone(const Ctx& c) {
+  return fmt::format("cpu{}", c.loc(Z_CPU));
+}
+// Each step of drain_pages_zone(cpu): the racy count read; taking that CPU's pcp->lock (held
+// across steps until the bulk free) and reading the count under it; free_pcppages_bulk() of the
+// CPU's lists and dropping the lock.
+void fp_drain_pages_zone(const Ctx& c, Footprint& fp) {
+  const int cpu = c.loc(Z_CPU);
+  const int cnt = c.L.counter_pcp_count(cpu);
+  const bool batched = c.k.has(F_DRAIN_ZONE_BATCHED);
+  switch (c.pc()) {
+    case Z_ENTRY:
+      if (!batched) {
+        fp.read_counter(cnt);
+        fp.may_return(true);
+        return;
+      }
+      [[fallthrough]];
+    case Z_LOCK:
+      fp.hold(lock_pcp(cpu));
+      fp.read_counter(cnt);
+      if (batched) fp.may_return(true);
+      return;
+    case Z_BULK:
+      fp.hold(lock_pcp(cpu));
+      fp.read_zone_byte(ZB_PCP_BATCH);
+      fp_pcp_bulk(c, fp, cpu);
+      fp.may_return(true);
+      return;
+    default: fp.set_everything(); return;
+  }
+}
+const ProcDef kDrainPagesZone{
+    "drain_pages_zone", kPA61, Z_N, run_drain_pages_zone, describe_drain_zone, RetKind::Void,
+    fp_drain_pages_zone};
+
+// ---- unreserve_highatomic --------------------------------------------------------------------
+
+enum UnresLoc : uint8_t { R_MT, R_FORCE, R_N };
+
+// unreserve_highatomic_pageblock(), mm/page_alloc.c, v6.1.8: called from the allocation slow
+// path when an allocation of type ac->migratetype is about to fail. "Preserve at least one
+// pageblock unless memory pressure is really high": a lockless look at nr_reserved_highatomic,
+// then the zone->lock section.
+Flow run_unreserve_highatomic(Ctx& c) {
+  switch (c.pc()) {
+    case 0: {
+      const bool force = c.loc(R_FORCE);
+      int nr = c.s.counter(Counter::nr_reserved_highatomic);
+      c.unlocked_read();
+      if (!force && nr <= pageblock_nr_pages(c)) {
+        if (c.recording()) c.note(fmt::format("nr_reserved_highatomic = {}: kept", nr));
+        return c.ret(0);
+      }
+      return c.yield(1);
+    }
+    case 1:
+      return c.ret(c.k.fn.unreserve_highatomic_pageblock(c, static_cast<Mt>(c.loc(R_MT)), c.loc(R_FORCE)));
+    default: throw ModelError("unreserve_highatomic_pageblock: bad pc");
+  }
+}
+// The lockless nr_reserved_highatomic read, then the zone->lock section: the HIGHATOMIC lists'
+// first buddy and its block (any of the zone), the counter.
+void fp_unreserve_highatomic(const Ctx& c, Footprint& fp) {
+  if (c.pc() == 0) {
+    fp.read_counter(Counter::nr_reserved_highatomic);
+    fp.may_return(true);
+    return;
+  }
+  fp_zone_all(c, fp);
+  fp.may_return(true);
+}
+std::string describe_unreserve(const Ctx& c) {
+  return fmt::format("{}, force={}", mt_name(static_cast<Mt>(c.loc(R_MT))),
+                     c.loc(R_FORCE) ? "true" : "false");
+}
+const ProcDef kUnreserve{"unreserve_highatomic_pageblock",
+                         kPA61,
+                         R_N,
+                         run_unreserve_highatomic,
+                         describe_unreserve,
+                         RetKind::Count,
+                         fp_unreserve_highatomic};
+
+}  // namespace
+
+void fill_page_alloc_ops(Kernel& k) {
+  k.procs[P_alloc_pages] = &kAllocPages;
+  k.procs[P_free_pages] = &kFreePages;
+  k.procs[P_drain_all_pages] = &kDrainAllPages;
+  k.procs[P_drain_pages_zone] = &kDrainPagesZone;
+  k.procs[P_unreserve_highatomic] = &kUnreserve;
+}
+
+}  // namespace pagecheck::model
