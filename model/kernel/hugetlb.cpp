@@ -199,8 +199,8 @@ Flow run_update_and_free(Ctx& c) {
       return c.yield(UAF_SCHEDULE);
     }
     case UAF_SCHEDULE: {
-      // schedule_work(): queue_work_on() sets WORK_STRUCT_PENDING unless it is set already, and
-      // the worker pool runs the work (the model's worker thread, started if idle).
+      // schedule_work() (documented semantics): WORK_STRUCT_PENDING is set unless it is set
+      // already, and a worker runs the work (the model's worker thread, started if idle).
       if (!c.s.work_pending()) {
         c.set_work_pending(true);
         const int worker = c.L.geo.worker_thread();
@@ -290,9 +290,10 @@ const ProcDef kUpdateAndFreeLocked{"__update_and_free_hugetlb_folio", kHT612, UF
 
 enum WorkPc : uint8_t { W_ENTRY = 0, W_RUN, W_AGAIN };
 
-// The worker thread running free_hpage_work (kernel/workqueue.c, process_one_work(): the pending
-// bit is cleared before the function runs, so a schedule_work() while it runs queues it again;
-// the worker runs it again, or goes idle).
+// The worker thread running free_hpage_work, as the workqueue API documents it (kernel/workqueue.c
+// is not among the trees read here): process_one_work() clears WORK_STRUCT_PENDING before the
+// function runs, so a schedule_work() while it runs queues it again; the worker runs it again, or
+// goes idle.
 Flow run_free_hpage_work(Ctx& c) {
   for (;;) {
     switch (c.pc()) {

@@ -198,8 +198,9 @@ std::string describe_block(const Ctx& c) {
 // (arch/x86/mm/init_64.c, from "x86/vmemmap: Handle unpopulated sub-pmd ranges", Oscar Salvador,
 // <20210129064045.18471-1-osalvador@suse.de>) maps each PMD of the block's vmemmap: an unmapped one
 // with a whole PMD_SIZE from the altmap -- "no fallback" to base pages when the altmap has too
-// little -- a mapped one is reused (vmemmap_use_sub_pmd()). A failed add unmaps what it mapped and
-// returns -ENOMEM. mem_hotplug_lock serialises adds and removes: each is one step here.
+// little (that altmap_alloc_block_buf() refuses a request larger than what is left is from memory,
+// not read) -- a mapped one is reused (vmemmap_use_sub_pmd()). A failed add unmaps what it mapped
+// and returns -ENOMEM. mem_hotplug_lock serialises adds and removes: each is one step here.
 Flow run_add_memory(Ctx& c) {
   const int b = c.loc(B_BLOCK);
   if (c.s.block_state(b) != MB_ABSENT) {
