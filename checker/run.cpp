@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "checker/explorer.hpp"
+#include "checker/liveness.hpp"
 #include "checker/minimise.hpp"
 
 namespace pagecheck::checker {
@@ -39,6 +40,33 @@ CheckOutcome run_check(const CheckRequest& req) {
   std::vector<model::State> initial_copy = initial;  // the explorer consumes its copy
   Explorer ex(ts, std::move(initial), props);
   out.result = ex.check(req.bounds);
+  // Progress properties need the whole graph: checker/liveness.cpp builds its own, after the
+  // safety search found nothing (an incomplete safety search leaves the verdict incomplete).
+  int loop_start = -1;
+  if (out.result.verdict == Verdict::Holds && props.has_progress()) {
+    LivenessResult lr = check_progress(ts, initial_copy, req.bounds.max_states, req.bounds.time_limit);
+    lr.result.stats.seconds += out.result.stats.seconds;
+    lr.result.stats.max_depth = out.result.stats.max_depth;
+    lr.result.stats.complete_depth = out.result.stats.complete_depth;
+    out.result = std::move(lr.result);
+    loop_start = lr.loop_start;
+  }
+  if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0 && loop_start >= 0) {
+    traces::TraceMeta meta;
+    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                     read_text_file(out.scenario.file)};
+    meta.variant = out.variant.spec;
+    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
+    for (const auto* c : out.variant.stack)
+      meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+    meta.properties = out.properties;
+    meta.initial_count = static_cast<int>(initial_copy.size());
+    const model::State& init = initial_copy[static_cast<size_t>(out.result.initial_index)];
+    out.trace = traces::build_trace(ts, init, out.result.initial_index, out.result.path,
+                                    *out.result.violation, props, meta);
+    out.trace->loop_start = loop_start;
+    return out;
+  }
   if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0) {
     traces::TraceMeta meta;
     meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
