@@ -21,18 +21,18 @@ namespace pagecheck::checker {
 
 namespace {
 
-using Clock = std::array<uint32_t, model::Geometry::kMaxCpus>;
+using Clock = std::array<uint32_t, model::Geometry::kMaxThreads>;
 
 // What the steps of each CPU in an explored subtree may touch.
 struct Summary {
-  std::array<model::Footprint, model::Geometry::kMaxCpus> fp;
+  std::array<model::Footprint, model::Geometry::kMaxThreads> fp;
   Mask cpus = 0;
   void add(const model::Footprint& f, int cpu) {
     fp[static_cast<size_t>(cpu)] |= f;
     cpus = static_cast<Mask>(cpus | 1u << cpu);
   }
   void add(const Summary& o) {
-    for (int c = 0; c < model::Geometry::kMaxCpus; ++c)
+    for (int c = 0; c < model::Geometry::kMaxThreads; ++c)
       if (o.cpus & (1u << c)) fp[static_cast<size_t>(c)] |= o.fp[static_cast<size_t>(c)];
     cpus = static_cast<Mask>(cpus | o.cpus);
   }

@@ -235,6 +235,19 @@ std::optional<model::Scenario> crop(const model::Scenario& sc, int lo_pb, int hi
       a.pfn -= lo;
       c.allocated.push_back(a);
     }
+  // hugetlb folios move with their pages; cropping one (or its vmemmap pages) is not a candidate.
+  c.hugetlb.folios.clear();
+  for (auto f : sc.hugetlb.folios) {
+    bool inside = f.pfn >= lo && f.pfn + (1 << sc.geo.hugetlb_order) <= hi;
+    for (int& p : f.vmemmap) {
+      inside = inside && p >= lo && p < hi;
+      p -= lo;
+    }
+    if (!inside) return std::nullopt;
+    f.pfn -= lo;
+    c.hugetlb.folios.push_back(f);
+  }
+  if (sc.geo.has_hugetlb() && (lo & ((1 << sc.geo.hugetlb_order) - 1))) return std::nullopt;
   try {
     for (auto& prog : c.programs)
       for (auto& op : prog)

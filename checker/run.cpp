@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "checker/explorer.hpp"
+#include "checker/liveness.hpp"
 #include "checker/minimise.hpp"
 
 namespace pagecheck::checker {
@@ -40,6 +42,41 @@ CheckOutcome run_check(const CheckRequest& req) {
   Explorer::validate(req.search, ts);
   Explorer ex(ts, std::move(initial), props, req.search);
   out.result = ex.check(req.bounds);
+  // Progress properties need the whole graph: checker/liveness.cpp builds its own, after the
+  // safety search found nothing (an incomplete safety search leaves the verdict incomplete).
+  int loop_start = -1;
+  if (out.result.verdict == Verdict::Holds && props.has_progress()) {
+    LivenessResult lr = check_progress(ts, initial_copy, req.bounds.max_states, req.bounds.time_limit,
+                                       req.bounds.memory_limit_mb);
+    // The states and transitions are the graph's; what the safety search measured of itself stays.
+    lr.result.stats.seconds += out.result.stats.seconds;
+    lr.result.stats.collision_probability = out.result.stats.collision_probability;
+    lr.result.stats.footprint_checks = out.result.stats.footprint_checks;
+    lr.result.stats.revisits = out.result.stats.revisits;
+    lr.result.stats.pruned = out.result.stats.pruned;
+    lr.result.stats.store_bytes = out.result.stats.store_bytes;
+    lr.result.stats.memory_bytes = std::max(lr.result.stats.memory_bytes, out.result.stats.memory_bytes);
+    lr.result.stats.max_depth = out.result.stats.max_depth;
+    lr.result.stats.complete_depth = out.result.stats.complete_depth;
+    out.result = std::move(lr.result);
+    loop_start = lr.loop_start;
+  }
+  if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0 && loop_start >= 0) {
+    traces::TraceMeta meta;
+    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                     read_text_file(out.scenario.file)};
+    meta.variant = out.variant.spec;
+    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
+    for (const auto* c : out.variant.stack)
+      meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+    meta.properties = out.properties;
+    meta.initial_count = static_cast<int>(initial_copy.size());
+    const model::State& init = initial_copy[static_cast<size_t>(out.result.initial_index)];
+    out.trace = traces::build_trace(ts, init, out.result.initial_index, out.result.path,
+                                    *out.result.violation, props, meta);
+    out.trace->loop_start = loop_start;
+    return out;
+  }
   if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0) {
     traces::TraceMeta meta;
     meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,

@@ -100,7 +100,7 @@ Expander::Expander(const Setup& su)
 
 Mask done_cpus(const model::Layout& L, std::span<const uint8_t> s) {
   Mask m = 0;
-  for (int c = 0; c < L.nr_cpus; ++c)
+  for (int c = 0; c < L.nr_threads; ++c)  // the hugetlb worker too: idle is "done" until woken
     if (s[static_cast<size_t>(L.off_cpus + c * L.cpu_stride + model::cpuoff::depth)] == 0)
       m = static_cast<Mask>(m | 1u << c);
   return m;

@@ -19,7 +19,9 @@ bool same_program(const model::Program& a, const model::Program& b) {
 }  // namespace
 
 Symmetry::Symmetry(const model::TransitionSystem& ts) : ts_(ts) {
-  const int n = ts.nr_cpus();
+  // The CPUs only: the hugetlb worker (a thread after them, ts.nr_cpus() counts it) runs no
+  // program and is no CPU's twin; its area and number stay as they are.
+  const int n = ts.layout().nr_cpus;
   std::vector<bool> taken(static_cast<size_t>(n), false);
   for (int c = 0; c < n; ++c) {
     if (taken[static_cast<size_t>(c)]) continue;
@@ -49,20 +51,20 @@ Symmetry::Symmetry(const model::TransitionSystem& ts) : ts_(ts) {
 
 Perm Symmetry::identity() {
   Perm p{};
-  for (int c = 0; c < model::Geometry::kMaxCpus; ++c) p[static_cast<size_t>(c)] = static_cast<int8_t>(c);
+  for (int c = 0; c < model::Geometry::kMaxThreads; ++c) p[static_cast<size_t>(c)] = static_cast<int8_t>(c);
   return p;
 }
 
 Perm Symmetry::inverse(const Perm& p) {
   Perm q = identity();
-  for (int c = 0; c < model::Geometry::kMaxCpus; ++c)
+  for (int c = 0; c < model::Geometry::kMaxThreads; ++c)
     q[static_cast<size_t>(p[static_cast<size_t>(c)])] = static_cast<int8_t>(c);
   return q;
 }
 
 uint8_t Symmetry::map_mask(uint8_t mask, const Perm& p) {
   uint8_t r = 0;
-  for (int c = 0; c < model::Geometry::kMaxCpus; ++c)
+  for (int c = 0; c < model::Geometry::kMaxThreads; ++c)
     if (mask & (1u << c)) r = static_cast<uint8_t>(r | (1u << p[static_cast<size_t>(c)]));
   return r;
 }

@@ -15,7 +15,8 @@
 
 namespace pagecheck::checker {
 
-using Perm = std::array<int8_t, model::Geometry::kMaxCpus>;  // perm[c]: CPU c's new number
+using Perm =
+    std::array<int8_t, model::Geometry::kMaxThreads>;  // perm[c]: thread c's new number (the worker stays)
 
 class Symmetry {
  public:

@@ -17,10 +17,15 @@ std::string res_name(const Layout& L, int r) {
     if (l == LOCK_ZONE) return "zone->lock";
     if (l == L.lock_drain_mutex) return "pcpu_drain_mutex";
     if (l == L.lock_pcp_batch_high) return "pcp_batch_high_lock";
+    if (l == L.lock_hugetlb) return "hugetlb_lock";
     return fmt::format("pcp[cpu{}]->lock", l - 1);
   }
   if (r < res_cpu(L, 0)) return r == res_zone_byte(L, ZB_PCP_HIGH) ? "pcp->high" : "pcp->batch";
-  if (r < res_other(L)) return fmt::format("cpu{}'s call stack", r - res_cpu(L, 0));
+  if (r < res_other(L)) {
+    const int t = r - res_cpu(L, 0);
+    return t < L.nr_cpus ? fmt::format("cpu{}'s call stack", t)
+                         : std::string("the hugetlb worker's call stack");
+  }
   return "state bytes outside the named objects";
 }
 
@@ -37,7 +42,7 @@ int res_of_offset(const Layout& L, int off, int self) {
   if (in(L.off_counters, 2 * L.nr_counters)) return res_counter(L, (off - L.off_counters) / 2);
   if (in(L.off_locks, L.nr_locks)) return res_lock(L, off - L.off_locks);
   if (in(L.off_zone, ZB_COUNT)) return res_zone_byte(L, static_cast<ZoneByte>(off - L.off_zone));
-  if (in(L.off_cpus, L.nr_cpus * L.cpu_stride)) {
+  if (in(L.off_cpus, L.nr_threads * L.cpu_stride)) {
     int c = (off - L.off_cpus) / L.cpu_stride;
     return c == self ? -1 : res_cpu(L, c);
   }

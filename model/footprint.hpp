@@ -48,8 +48,12 @@ inline int res_zone_byte(const Layout& L, ZoneByte b) {
 inline int res_cpu(const Layout& L, int cpu) {
   return 2 * L.nr_pages + L.nr_pb + L.nr_lists + L.nr_counters + L.nr_locks + ZB_COUNT + cpu;
 }
+// One CPU area per thread: the CPUs, then the hugetlb worker (Layout::nr_threads). The hugetlb
+// and memmap_on_memory regions (folio slots, the work item, memory blocks, vmemmap PMDs) are
+// "other": only undeclared procedures (footprint everything) and declarations that say
+// everything touch them.
 inline int res_other(const Layout& L) {
-  return res_cpu(L, L.nr_cpus);
+  return res_cpu(L, L.nr_threads);
 }
 inline int res_count(const Layout& L) {
   return res_other(L) + 1;

@@ -81,13 +81,59 @@ State build_state(const TransitionSystem& ts, const MemoryLayout& ml) {
     s.set_list_of(pp.pfn, static_cast<uint8_t>(list));
     s.set_counter(L.counter_pcp_count(pp.cpu), s.counter(L.counter_pcp_count(pp.cpu)) + (1 << pp.order));
   }
-  for (int c = 0; c < L.nr_cpus; ++c) s.cpu(c)[cpuoff::res_pfn] = NIL;
+  if (g.has_hugetlb()) {
+    // The pool: folio pages belong to hugetlb; vmemmap pages listed for a folio back its struct pages.
+    for (int slot = 0; slot < L.nr_slots; ++slot)
+      for (int i = 0; i < g.hugetlb_vmemmap_pages; ++i) s.set_folio_vmemmap(slot, i, NIL);
+    const auto& hi = ml.hugetlb;
+    int nr = 0, free = 0, temporary = 0;
+    for (const auto& f : hi.folios) {
+      temporary += f.temporary;
+      int slot = L.slot_of(f.pfn);
+      for (int p = f.pfn; p < f.pfn + (1 << g.hugetlb_order); ++p) {
+        s.set_owner(p, OWNER_HUGETLB);
+        s.set_flags(p, 0);
+      }
+      uint8_t flags = FOLIO_hugetlb;
+      if (f.optimized) flags |= FOLIO_vmemmap_optimized;
+      if (f.temporary) flags |= FOLIO_temporary;
+      if (!f.in_use) flags |= FOLIO_freed;
+      s.set_folio_flags(slot, flags);
+      s.set_folio_ref(slot, f.in_use ? 1 : 0);
+      for (size_t i = 0; i < f.vmemmap.size(); ++i) {
+        s.set_folio_vmemmap(slot, static_cast<int>(i), static_cast<uint8_t>(f.vmemmap[i]));
+        s.set_owner(f.vmemmap[i], OWNER_VMEMMAP);
+        s.set_flags(f.vmemmap[i], 0);
+      }
+      int list = L.hugetlb_list(f.in_use ? HL_ACTIVELIST : HL_FREELIST);
+      int tail = s.list_tail(list);
+      if (tail < 0)
+        s.set_head(list, static_cast<uint8_t>(f.pfn));
+      else
+        s.set_next(tail, static_cast<uint8_t>(f.pfn));
+      s.set_list_of(f.pfn, static_cast<uint8_t>(list));
+      ++nr;
+      free += !f.in_use;
+    }
+    s.set_counter(L.counter_hugetlb(HC_nr_huge_pages), nr);
+    s.set_counter(L.counter_hugetlb(HC_free_huge_pages), free);
+    s.set_counter(L.counter_hugetlb(HC_surplus_huge_pages), hi.surplus);
+    s.set_counter(L.counter_hugetlb(HC_resv_huge_pages), hi.resv);
+    // temporary folios (migration targets) are counted in nr_huge_pages, not in max_huge_pages
+    s.set_counter(L.counter_hugetlb(HC_max_huge_pages), hi.max >= 0 ? hi.max : nr - hi.surplus - temporary);
+  }
+  for (int b = 0; b < g.memory_blocks; ++b) s.set_block_state(b, MB_ABSENT);
+  for (int c = 0; c < L.nr_chunks; ++c) {
+    s.set_pmd_backing(c, PMD_UNMAPPED);
+    s.set_pmd_users(c, 0);
+  }
+  for (int c = 0; c < L.nr_threads; ++c) s.cpu(c)[cpuoff::res_pfn] = NIL;
   ts.start_programs(s);
   return st;
 }
 
 MemoryLayout explicit_layout(const Scenario& sc) {
-  return MemoryLayout{sc.pageblock_mt, sc.free, sc.allocated, sc.pcp};
+  return MemoryLayout{sc.pageblock_mt, sc.free, sc.allocated, sc.pcp, sc.hugetlb};
 }
 
 namespace {

@@ -79,6 +79,43 @@ std::string check_unreserve(const Geometry&, const std::vector<int>& a) {
   return {};
 }
 
+std::string check_folio(const Geometry& g, const std::vector<int>& a) {
+  if (!g.has_hugetlb()) return "needs a [hugetlb] section";
+  if (a[0] & ((1 << g.hugetlb_order) - 1))
+    return fmt::format("pfn {} is not the head of a huge page (order {})", a[0], g.hugetlb_order);
+  return {};
+}
+
+std::string check_hugetlb(const Geometry& g, const std::vector<int>&) {
+  return g.has_hugetlb() ? std::string() : "needs a [hugetlb] section";
+}
+
+std::string check_offline(const Geometry& g, const std::vector<int>& a) {
+  std::string e = check_isolate(g, a);
+  if (!e.empty()) return e;
+  if (a[2] > 100) return "retries must be 0 (no bound, as in the kernel) or at most 100";
+  return {};
+}
+
+std::string check_exact(const Geometry& g, const std::vector<int>& a) {
+  if (a[0] < 1 || a[0] > g.max_order_nr_pages())
+    return fmt::format("nr_pages must be 1..{} (one allocation of at most MAX_PAGE_ORDER)",
+                       g.max_order_nr_pages());
+  return {};
+}
+
+std::string check_free_exact(const Geometry& g, const std::vector<int>& a) {
+  if (a[1] < 1 || a[0] + a[1] > g.nr_pages())
+    return fmt::format("pfns {}..{} must lie in the zone", a[0], a[0] + a[1] - 1);
+  return {};
+}
+
+std::string check_block(const Geometry& g, const std::vector<int>& a) {
+  if (g.memory_blocks == 0) return "needs a [memmap_on_memory] section";
+  if (a[0] >= g.memory_blocks) return fmt::format("block must be 0..{}, got {}", g.memory_blocks - 1, a[0]);
+  return {};
+}
+
 std::vector<OpDef> make_registry() {
   std::vector<OpDef> r;
   r.push_back(
@@ -127,8 +164,51 @@ std::vector<OpDef> make_registry() {
        "offline_pages(start, end): zone_pcp_disable, isolate, test until free, __offline_isolated_pages",
        P_offline_pages,
        {{"start", ParamKind::Pfn, -1, "first pfn (pageblock aligned)"},
-        {"end", ParamKind::Int, -1, "end pfn (exclusive, pageblock aligned)"}},
-       check_isolate});
+        {"end", ParamKind::Int, -1, "end pfn (exclusive, pageblock aligned)"},
+        {"retries", ParamKind::Int, 0,
+         "0: retry until the range is free, as the kernel does; N: report the retry-bound property when the "
+         "loop runs N times"}},
+       check_offline});
+  r.push_back({"folio_put",
+               "folio_put() of an in-use huge page by its last user: free_huge_folio() (or the buddy free if "
+               "it is no longer hugetlb)",
+               P_folio_put,
+               {{"pfn", ParamKind::Pfn, -1, "the folio's head pfn"}},
+               check_folio});
+  r.push_back({"dissolve_free_hugetlb_folio",
+               "dissolve_free_hugetlb_folio(): give a free huge page back to the buddy allocator",
+               P_dissolve_free_hugetlb_folio,
+               {{"pfn", ParamKind::Pfn, -1, "the folio's head pfn"}},
+               check_folio});
+  r.push_back({"alloc_surplus_hugetlb_folio",
+               "alloc_hugetlb_folio() with an empty pool: alloc_surplus_hugetlb_folio() -> "
+               "alloc_fresh_hugetlb_folio() (a buddy allocation, HVO), then on the active list for a user",
+               P_alloc_surplus_hugetlb_folio,
+               {},
+               check_hugetlb});
+  r.push_back({"alloc_pages_exact",
+               "alloc_pages_exact(nr_pages * PAGE_SIZE, GFP_KERNEL): an allocation of get_order(size), its "
+               "unused tail pages freed (make_alloc_exact())",
+               P_alloc_pages_exact,
+               {{"nr_pages", ParamKind::Int, -1, "pages asked for"}},
+               check_exact});
+  r.push_back({"free_pages_exact",
+               "free_pages_exact(): free_page() of each page of an exact allocation",
+               P_free_pages_exact,
+               {{"pfn", ParamKind::Pfn, -1, "first pfn"}, {"nr_pages", ParamKind::Int, -1, "pages"}},
+               check_free_exact});
+  r.push_back({"add_memory",
+               "add_memory() of a memory block with MHP_MEMMAP_ON_MEMORY (add_memory_resource()): its memmap "
+               "from its own start when mhp_supports_memmap_on_memory(), else from ordinary memory",
+               P_add_memory,
+               {{"block", ParamKind::Int, -1, "memory block index"}},
+               check_block});
+  r.push_back({"remove_memory",
+               "offline_and_remove_memory() of a memory block: try_remove_memory() -> "
+               "remove_memory_blocks_and_altmaps(), its memmap unmapped",
+               P_remove_memory,
+               {{"block", ParamKind::Int, -1, "memory block index"}},
+               check_block});
   r.push_back({"isolate_range",
                "start_isolate_page_range(start, end, migratetype): isolate the pageblocks of a range",
                P_start_isolate_page_range,

@@ -129,9 +129,10 @@ Scenario load_scenario(const std::string& path, const std::string* text) {
     if (!text && !fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
     throw InputError(fmt::format("{}:{}: {}", path, line, e.description()));
   }
-  r.only_keys(
-      doc, {"name", "summary", "reference", "description", "geometry", "initial", "cpu", "check", "expect"},
-      "the scenario");
+  r.only_keys(doc,
+              {"name", "summary", "reference", "description", "geometry", "hugetlb", "memmap_on_memory",
+               "initial", "cpu", "check", "expect"},
+              "the scenario");
   Scenario sc;
   sc.file = path;
   if (!doc.get("name")) r.fail(nullptr, "missing 'name'");
@@ -166,18 +167,66 @@ Scenario load_scenario(const std::string& path, const std::string* text) {
   }
   if (const toml::node* n = g.get("managed_pages"))
     sc.geo.managed_pages = static_cast<int>(r.integer(n, "geometry.managed_pages", 1, 1 << 30));
+  // [hugetlb]: one hstate (docs/scenario-format.md).
+  if (const toml::node* hn = doc.get("hugetlb")) {
+    if (!hn->is_table()) r.fail(hn, "[hugetlb] must be a table");
+    const toml::table& h = *hn->as_table();
+    r.only_keys(h, {"order", "vmemmap_pages", "nr_overcommit_hugepages"}, "[hugetlb]");
+    sc.geo.hugetlb_order = static_cast<int>(r.req_int(h, "order", "hugetlb.order", 0, Geometry::kMaxOrder));
+    if (const toml::node* n = h.get("vmemmap_pages"))
+      sc.geo.hugetlb_vmemmap_pages =
+          static_cast<int>(r.integer(n, "hugetlb.vmemmap_pages", 0, Geometry::kMaxVmemmapPages));
+    if (const toml::node* n = h.get("nr_overcommit_hugepages"))
+      sc.geo.nr_overcommit_huge_pages =
+          static_cast<int>(r.integer(n, "hugetlb.nr_overcommit_hugepages", 0, 100));
+    if (sc.geo.pcp_enabled())
+      r.fail(hn,
+             "[hugetlb] cannot be combined with pcp lists (geometry.pcp_high/pcp_batch): the "
+             "free_hpage_work worker thread has no CPU of its own in the model");
+  }
+  // [memmap_on_memory]: hot-pluggable memory blocks (docs/scenario-format.md).
+  if (const toml::node* mn = doc.get("memmap_on_memory")) {
+    if (!mn->is_table()) r.fail(mn, "[memmap_on_memory] must be a table");
+    const toml::table& m = *mn->as_table();
+    r.only_keys(m, {"blocks", "struct_page_size", "block_pages", "pmd_pages", "pageblock_pages", "mode"},
+                "[memmap_on_memory]");
+    sc.geo.memory_blocks =
+        static_cast<int>(r.req_int(m, "blocks", "memmap_on_memory.blocks", 1, Geometry::kMaxMemoryBlocks));
+    if (const toml::node* n = m.get("struct_page_size"))
+      sc.geo.struct_page_size = static_cast<int>(r.integer(n, "memmap_on_memory.struct_page_size", 8, 256));
+    if (const toml::node* n = m.get("block_pages"))
+      sc.geo.memory_block_pages = static_cast<int>(r.integer(n, "memmap_on_memory.block_pages", 1, 1 << 22));
+    if (const toml::node* n = m.get("pmd_pages"))
+      sc.geo.pmd_pages = static_cast<int>(r.integer(n, "memmap_on_memory.pmd_pages", 1, 1 << 18));
+    if (const toml::node* n = m.get("pageblock_pages"))
+      sc.geo.mhp_pageblock_pages =
+          static_cast<int>(r.integer(n, "memmap_on_memory.pageblock_pages", 1, 1 << 18));
+    if (const toml::node* n = m.get("mode")) {
+      std::string v = r.string(n, "memmap_on_memory.mode");
+      if (v != "Y" && v != "force")
+        r.fail(n, fmt::format("memmap_on_memory.mode must be \"Y\" or \"force\", got '{}'", v));
+      sc.geo.memmap_force = v == "force";
+    }
+    if (std::string e = sc.geo.validate(); !e.empty()) r.fail(mn, "memmap_on_memory: " + e);
+  }
   if (std::string e = sc.geo.validate(); !e.empty()) r.fail(&g, "geometry: " + e);
   const int nr_pages = sc.geo.nr_pages();
 
   // [initial]
   const toml::table& in = r.table(doc, "initial", "");
-  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated", "pcp"},
+  r.only_keys(in,
+              {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated", "pcp", "hugetlb",
+               "hugetlb_surplus", "hugetlb_resv", "hugetlb_max"},
               "[initial]");
+  for (const char* k : {"hugetlb", "hugetlb_surplus", "hugetlb_resv", "hugetlb_max"})
+    if (in.get(k) && !sc.geo.has_hugetlb())
+      r.fail(in.get(k), fmt::format("initial.{} needs a [hugetlb] section", k));
   if (const toml::node* n = in.get("layouts")) {
+    if (sc.geo.has_hugetlb()) r.fail(n, "layouts = \"all\" cannot be combined with [hugetlb]");
     std::string v = r.string(n, "initial.layouts");
     if (v != "all") r.fail(n, fmt::format("initial.layouts must be \"all\", got '{}'", v));
     sc.all_layouts = true;
-    for (const char* k : {"pageblock_migratetype", "free", "allocated", "pcp"})
+    for (const char* k : {"pageblock_migratetype", "free", "allocated", "pcp", "hugetlb"})
       if (in.get(k))
         r.fail(in.get(k), fmt::format("initial.{} cannot be combined with layouts = \"all\"", k));
     if (const toml::node* m = in.get("migratetypes")) {
@@ -296,6 +345,57 @@ Scenario load_scenario(const std::string& path, const std::string* text) {
         sc.pcp.push_back(pp);
       }
     }
+    if (const toml::node* hn = in.get("hugetlb")) {
+      const int H = sc.geo.hugetlb_order;
+      for (const auto& e : r.array(hn, "initial.hugetlb")) {
+        if (!e.is_table())
+          r.fail(&e, "initial.hugetlb entries must be { pfn = N, state = \"free\"|\"in_use\", ... }");
+        const toml::table& t = *e.as_table();
+        r.only_keys(t, {"pfn", "state", "optimized", "temporary", "vmemmap"}, "an initial.hugetlb entry");
+        HugeFolio f;
+        f.pfn = static_cast<int>(r.req_int(t, "pfn", "hugetlb.pfn", 0, 255));
+        if (!t.get("state")) r.fail(&t, "a hugetlb entry needs state = \"free\" or \"in_use\"");
+        std::string st = r.string(t.get("state"), "hugetlb.state");
+        if (st != "free" && st != "in_use")
+          r.fail(t.get("state"), fmt::format("hugetlb.state must be \"free\" or \"in_use\", got '{}'", st));
+        f.in_use = st == "in_use";
+        auto flag = [&](const char* key) {
+          const toml::node* b = t.get(key);
+          if (!b) return false;
+          if (!b->is_boolean()) r.fail(b, fmt::format("hugetlb.{} must be true or false", key));
+          return b->as_boolean()->get();
+        };
+        f.optimized = flag("optimized");
+        f.temporary = flag("temporary");
+        if (f.optimized && sc.geo.hugetlb_vmemmap_pages == 0)
+          r.fail(&e, "an optimized hugetlb folio needs [hugetlb] vmemmap_pages (HVO)");
+        claim(&e, f.pfn, H, "hugetlb folio");
+        if (const toml::node* vn = t.get("vmemmap")) {
+          if (f.optimized) r.fail(vn, "an optimized folio has given its vmemmap pages away; drop vmemmap");
+          for (const auto& v : r.array(vn, "hugetlb.vmemmap")) {
+            int p = static_cast<int>(r.integer(&v, "a vmemmap pfn", 0, 255));
+            claim(&v, p, 0, "vmemmap page");
+            f.vmemmap.push_back(p);
+          }
+          if (static_cast<int>(f.vmemmap.size()) != sc.geo.hugetlb_vmemmap_pages)
+            r.fail(vn, fmt::format("hugetlb.vmemmap needs {} pfns (hugetlb.vmemmap_pages), got {}",
+                                   sc.geo.hugetlb_vmemmap_pages, f.vmemmap.size()));
+        }
+        sc.hugetlb.folios.push_back(f);
+      }
+      // Free folios first, in the order given (the free list, head first), then the active ones.
+      std::stable_partition(sc.hugetlb.folios.begin(), sc.hugetlb.folios.end(),
+                            [](const HugeFolio& f) { return !f.in_use; });
+    }
+    int nr = static_cast<int>(sc.hugetlb.folios.size());
+    int nfree = static_cast<int>(std::count_if(sc.hugetlb.folios.begin(), sc.hugetlb.folios.end(),
+                                               [](const HugeFolio& f) { return !f.in_use; }));
+    if (const toml::node* n = in.get("hugetlb_surplus"))
+      sc.hugetlb.surplus = static_cast<int>(r.integer(n, "initial.hugetlb_surplus", 0, nr));
+    if (const toml::node* n = in.get("hugetlb_resv"))
+      sc.hugetlb.resv = static_cast<int>(r.integer(n, "initial.hugetlb_resv", 0, nfree));
+    if (const toml::node* n = in.get("hugetlb_max"))
+      sc.hugetlb.max = static_cast<int>(r.integer(n, "initial.hugetlb_max", 0, 100));
     // Free buddies that would have merged are not a state the kernel leaves behind.
     for (const auto& a : sc.free) {
       for (const auto& b : sc.free) {
@@ -342,10 +442,12 @@ Scenario load_scenario(const std::string& path, const std::string* text) {
   if (const toml::node* chk = doc.get("check")) {
     if (!chk->is_table()) r.fail(chk, "[check] must be a table");
     const toml::table& t = *chk->as_table();
-    r.only_keys(t, {"properties"}, "[check]");
+    r.only_keys(t, {"properties", "capacity_order"}, "[check]");
     if (const toml::node* p = t.get("properties"))
       for (const auto& e : r.array(p, "check.properties"))
         sc.properties.push_back(r.string(&e, "a property"));
+    if (const toml::node* n = t.get("capacity_order"))
+      sc.geo.capacity_order = static_cast<int>(r.integer(n, "check.capacity_order", 0, sc.geo.max_order));
   }
 
   // [expect]

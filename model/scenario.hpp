@@ -28,6 +28,21 @@ struct PcpPage {
   int cpu = 0, pfn = 0, order = 0;
 };
 
+// A hugetlb pool folio at the start (geometry with hugetlb only).
+struct HugeFolio {
+  int pfn = 0;
+  bool in_use = false;       // on hugepage_activelist with one reference (a user holds it); else free
+  bool optimized = false;    // HPG_vmemmap_optimized: its vmemmap pages were given to the buddy
+  bool temporary = false;    // HPG_temporary
+  std::vector<int> vmemmap;  // pfns of the pages backing its struct pages, when they are in the zone
+};
+
+struct HugetlbInitial {
+  std::vector<HugeFolio> folios;  // the free ones in free-list order, head first
+  int surplus = 0, resv = 0;
+  int max = -1;  // -1: nr_huge_pages - surplus_huge_pages
+};
+
 enum class Verdict : uint8_t { Holds, Violated, Incomplete };
 const char* verdict_name(Verdict v);
 
@@ -49,6 +64,7 @@ struct Scenario {
   std::vector<FreeBuddy> free;          // explicit layout; per list, head first
   std::vector<Allocation> allocated;    // explicit layout; other non-free pages: order 0
   std::vector<PcpPage> pcp;             // explicit layout; per CPU, head first
+  HugetlbInitial hugetlb;               // explicit layout, geometry with hugetlb
 
   std::vector<Program> programs;  // one per CPU
   std::vector<std::string> properties;

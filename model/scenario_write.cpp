@@ -92,6 +92,23 @@ std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>&
   if (sc.geo.pcp_enabled())
     t += fmt::format("pcp_high = {}\npcp_batch = {}\n", sc.geo.pcp_high, sc.geo.pcp_batch);
   if (sc.geo.managed_pages) t += fmt::format("managed_pages = {}\n", sc.geo.managed_pages);
+  if (sc.geo.has_hugetlb()) {
+    t += fmt::format("\n[hugetlb]\norder = {}\n", sc.geo.hugetlb_order);
+    if (sc.geo.hugetlb_vmemmap_pages) t += fmt::format("vmemmap_pages = {}\n", sc.geo.hugetlb_vmemmap_pages);
+    if (sc.geo.nr_overcommit_huge_pages)
+      t += fmt::format("nr_overcommit_hugepages = {}\n", sc.geo.nr_overcommit_huge_pages);
+  }
+  if (sc.geo.memory_blocks) {
+    const Geometry d;
+    t += fmt::format("\n[memmap_on_memory]\nblocks = {}\nstruct_page_size = {}\n", sc.geo.memory_blocks,
+                     sc.geo.struct_page_size);
+    if (sc.geo.memory_block_pages != d.memory_block_pages)
+      t += fmt::format("block_pages = {}\n", sc.geo.memory_block_pages);
+    if (sc.geo.pmd_pages != d.pmd_pages) t += fmt::format("pmd_pages = {}\n", sc.geo.pmd_pages);
+    if (sc.geo.mhp_pageblock_pages != d.mhp_pageblock_pages)
+      t += fmt::format("pageblock_pages = {}\n", sc.geo.mhp_pageblock_pages);
+    t += fmt::format("mode = \"{}\"\n", sc.geo.memmap_force ? "force" : "Y");
+  }
   t += "\n[initial]\n";
   if (sc.all_layouts) {
     t += "layouts = \"all\"\nmigratetypes = " + mt_list(sc.layout_migratetypes) + "\n";
@@ -116,6 +133,24 @@ std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>&
         t += fmt::format("  {{ cpu = {}, pfn = {}, order = {} }},\n", pp.cpu, pp.pfn, pp.order);
       t += "]\n";
     }
+    if (!sc.hugetlb.folios.empty()) {
+      t += "hugetlb = [\n";
+      for (const auto& f : sc.hugetlb.folios) {
+        t += fmt::format("  {{ pfn = {}, state = \"{}\"", f.pfn, f.in_use ? "in_use" : "free");
+        if (f.optimized) t += ", optimized = true";
+        if (f.temporary) t += ", temporary = true";
+        if (!f.vmemmap.empty()) {
+          std::string v;
+          for (int p : f.vmemmap) v += (v.empty() ? "" : ", ") + std::to_string(p);
+          t += ", vmemmap = [" + v + "]";
+        }
+        t += " },\n";
+      }
+      t += "]\n";
+    }
+    if (sc.hugetlb.surplus) t += fmt::format("hugetlb_surplus = {}\n", sc.hugetlb.surplus);
+    if (sc.hugetlb.resv) t += fmt::format("hugetlb_resv = {}\n", sc.hugetlb.resv);
+    if (sc.hugetlb.max >= 0) t += fmt::format("hugetlb_max = {}\n", sc.hugetlb.max);
   }
   for (const auto& prog : sc.programs) {
     std::string one;
@@ -132,6 +167,7 @@ std::string scenario_to_toml(const Scenario& sc, const std::vector<std::string>&
     std::string p;
     for (const auto& x : sc.properties) p += (p.empty() ? "" : ", ") + quoted(x);
     t += "\n[check]\nproperties = [" + p + "]\n";
+    if (sc.geo.capacity_order >= 0) t += fmt::format("capacity_order = {}\n", sc.geo.capacity_order);
   }
   if (!sc.expect.empty()) {
     t += "\n[expect]\n";

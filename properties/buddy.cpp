@@ -57,7 +57,7 @@ std::optional<Violation> check_buddy_structure(const model::TransitionSystem& ts
   // Which free buddy (head pfn) or pcp list covers each page.
   std::array<uint8_t, model::Geometry::kMaxPages> cover;
   cover.fill(NIL);
-  for (int list = 0; list < L.nr_lists; ++list) {
+  for (int list = 0; list < L.first_hugetlb_list; ++list) {  // hugetlb lists: properties/hugetlb.cpp
     bool buddy = L.is_buddy_list(list);
     for (int p = s.head(list); p != NIL; p = s.next(p)) {
       if (s.list_of(p) != list)

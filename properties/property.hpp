@@ -17,6 +17,7 @@ enum class Kind : uint8_t {
   State,     // checked on every reachable state
   Event,     // checked when the model reports an observation during a step
   EndState,  // checked on states where every CPU has finished
+  Progress,  // "every operation can finish": checked on the whole state graph (checker/liveness.hpp)
 };
 const char* kind_name(Kind k);
 
@@ -67,10 +68,12 @@ class PropertySet : public model::Observer {
   void observe(model::Ctx& ctx, const model::Observation& o) override;
   const std::vector<const Property*>& state_properties() const { return state_; }
   bool empty() const { return props_.empty(); }
+  bool has_progress() const { return has_progress_; }
 
  private:
   std::vector<const Property*> props_;
   std::vector<const Property*> state_, end_, event_;
+  bool has_progress_ = false;
 };
 
 // What the selected state properties read, resolved for one transition system (see Support).

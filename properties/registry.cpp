@@ -12,6 +12,7 @@ const char* kind_name(Kind k) {
     case Kind::State: return "state";
     case Kind::Event: return "event";
     case Kind::EndState: return "end-state";
+    case Kind::Progress: return "progress";
   }
   return "?";
 }
@@ -26,6 +27,9 @@ const std::vector<Property>& registry() {
     add_buddy_properties(v);
     add_isolation_properties(v);
     add_kernel_check_properties(v);
+    add_hugetlb_properties(v);
+    add_hotplug_properties(v);
+    add_progress_properties(v);
     return v;
   }();
   return r;
@@ -42,6 +46,7 @@ PropertySet::PropertySet(std::vector<const Property*> props) : props_(std::move(
     if (p->kind == Kind::State && p->check) state_.push_back(p);
     if (p->kind == Kind::EndState && p->check) end_.push_back(p);
     if (p->observe) event_.push_back(p);
+    if (p->kind == Kind::Progress) has_progress_ = true;
   }
 }
 

@@ -14,6 +14,7 @@ std::string lock_name(const model::Layout& L, int lock) {
   if (lock >= 1 && lock <= L.nr_cpus) return fmt::format("pcp[cpu{}]->lock", lock - 1);
   if (lock == L.lock_drain_mutex) return "pcpu_drain_mutex";
   if (lock == L.lock_pcp_batch_high) return "pcp_batch_high_lock";
+  if (lock == L.lock_hugetlb) return "hugetlb_lock";
   return fmt::format("lock {}", lock);
 }
 
@@ -22,7 +23,66 @@ std::string owner_name(int o) {
   if (o == model::OWNER_EXTERNAL) return "earlier owner";
   if (o == model::OWNER_OFFLINE) return "offline";
   if (o == model::OWNER_OTHER_ZONE) return "another zone";
+  if (o == model::OWNER_HUGETLB) return "hugetlb";
+  if (o == model::OWNER_VMEMMAP) return "vmemmap";
   return fmt::format("cpu{}", o - 1);
+}
+
+std::string thread_name(const model::Geometry& g, int thread) {
+  return thread < g.cpus ? fmt::format("CPU{}", thread) : std::string("kworker");
+}
+
+namespace {
+std::string folio_state(const model::Layout& L, model::StateRef s, int slot) {
+  uint8_t f = s.folio_flags(slot);
+  std::string t;
+  auto add = [&](uint8_t bit, const char* n) {
+    if (f & bit) t += (t.empty() ? "" : " ") + std::string(n);
+  };
+  add(model::FOLIO_hugetlb, "hugetlb");
+  add(model::FOLIO_freed, "freed");
+  add(model::FOLIO_vmemmap_optimized, "vmemmap_optimized");
+  add(model::FOLIO_temporary, "temporary");
+  t += fmt::format("{}refcount {}", t.empty() ? "" : ", ", s.folio_ref(slot));
+  std::string vm;
+  for (int i = 0; i < L.geo.hugetlb_vmemmap_pages; ++i)
+    if (s.folio_vmemmap(slot, i) != model::NIL)
+      vm += (vm.empty() ? "" : " ") + std::to_string(s.folio_vmemmap(slot, i));
+  if (!vm.empty()) t += ", vmemmap pfn " + vm;
+  return t;
+}
+}  // namespace
+
+// The objects beyond the buddy core a snapshot shows, in words (empty for buddy-only scenarios).
+std::vector<std::pair<std::string, std::string>> snapshot_objects(const model::Layout& L, model::StateRef s) {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (int slot = 0; slot < L.nr_slots; ++slot)
+    if (s.folio_flags(slot) || s.folio_ref(slot))
+      v.emplace_back(fmt::format("folio pfn {}", L.slot_pfn(slot)), folio_state(L, s, slot));
+  if (L.geo.has_hugetlb() && s.work_pending()) v.emplace_back("free_hpage_work", "pending");
+  static const char* states[] = {"absent", "offline", "online"};
+  for (int b = 0; b < L.geo.memory_blocks; ++b) {
+    if (s.block_state(b) == model::MB_ABSENT && !s.altmap_alloc(b)) continue;
+    v.emplace_back(
+        fmt::format("memory block {}", b),
+        fmt::format("{}, memmap {}, altmap->alloc {}", states[s.block_state(b)],
+                    s.block_altmap(b) ? "on its altmap" : "in ordinary memory", s.altmap_alloc(b)));
+  }
+  for (int c = 0; c < L.nr_chunks; ++c) {
+    int b = s.pmd_backing(c);
+    if (b == model::PMD_UNMAPPED) continue;
+    std::string users;
+    for (int k = 0; k < L.geo.memory_blocks; ++k)
+      if (s.pmd_users(c) & (1 << k)) users += (users.empty() ? "" : " ") + std::to_string(k);
+    v.emplace_back(
+        fmt::format("vmemmap PMD {}", c),
+        fmt::format("{}, struct pages of block{} {}",
+                    b == model::PMD_SYSTEM ? std::string("in ordinary memory")
+                                           : fmt::format("on the altmap of block {}", b),
+                    users.find(' ') != std::string::npos ? "s" : "", users.empty() ? "none" : users));
+  }
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 MemorySnapshot snapshot(const model::Layout& L, model::StateRef s) {
@@ -52,6 +112,7 @@ MemorySnapshot snapshot(const model::Layout& L, model::StateRef s) {
   std::sort(m.lists.begin(), m.lists.end());
   std::sort(m.counters.begin(), m.counters.end());
   std::sort(m.locks.begin(), m.locks.end());
+  m.objects = snapshot_objects(L, s);
   return m;
 }
 
@@ -62,11 +123,42 @@ model::MemoryLayout layout_of(const model::Layout& L, model::StateRef s) {
     for (int p : s.list_pfns(list)) ml.free.push_back({p, L.list_order(list), L.list_mt(list)});
   // build_state() derives the movability of pages in use from their pageblock; list only the
   // pages that differ, as order-0 allocations.
-  for (int list = L.nr_buddy_lists; list < L.nr_lists; ++list)
+  for (int list = L.nr_buddy_lists; list < L.first_hugetlb_list; ++list)
     for (int p : s.list_pfns(list))
       ml.pcp.push_back({L.pcp_list_cpu(list), p, L.pcp_pindex_order(L.pcp_list_pindex(list))});
+  for (int slot = 0; slot < L.nr_slots; ++slot) {
+    const int pfn = L.slot_pfn(slot);
+    const int list = s.list_of(pfn);
+    if (list == model::NIL || !L.is_hugetlb_list(list)) continue;
+    uint8_t f = s.folio_flags(slot);
+    model::HugeFolio hf;
+    hf.pfn = pfn;
+    hf.in_use = list == L.hugetlb_list(model::HL_ACTIVELIST);
+    hf.optimized = f & model::FOLIO_vmemmap_optimized;
+    hf.temporary = f & model::FOLIO_temporary;
+    for (int i = 0; i < L.geo.hugetlb_vmemmap_pages; ++i)
+      if (s.folio_vmemmap(slot, i) != model::NIL) hf.vmemmap.push_back(s.folio_vmemmap(slot, i));
+    ml.hugetlb.folios.push_back(hf);
+  }
+  if (L.geo.has_hugetlb()) {
+    std::stable_partition(ml.hugetlb.folios.begin(), ml.hugetlb.folios.end(),
+                          [](const model::HugeFolio& f) { return !f.in_use; });
+    // the free list in its order, head first
+    std::vector<int> order = s.list_pfns(L.hugetlb_list(model::HL_FREELIST));
+    std::stable_sort(ml.hugetlb.folios.begin(), ml.hugetlb.folios.end(), [&](const auto& a, const auto& b) {
+      auto pos = [&](int pfn) {
+        auto it = std::find(order.begin(), order.end(), pfn);
+        return it == order.end() ? static_cast<long>(order.size()) : it - order.begin();
+      };
+      return pos(a.pfn) < pos(b.pfn);
+    });
+    ml.hugetlb.surplus = s.counter(L.counter_hugetlb(model::HC_surplus_huge_pages));
+    ml.hugetlb.resv = s.counter(L.counter_hugetlb(model::HC_resv_huge_pages));
+    ml.hugetlb.max = s.counter(L.counter_hugetlb(model::HC_max_huge_pages));
+  }
   for (int p = 0; p < L.nr_pages; ++p) {
     if (s.owner(p) == model::OWNER_NONE || s.owner(p) == model::OWNER_OTHER_ZONE) continue;
+    if (s.owner(p) == model::OWNER_HUGETLB || s.owner(p) == model::OWNER_VMEMMAP) continue;
     model::Mt mt = ml.pageblock_mt[static_cast<size_t>(L.geo.pageblock_of(p))];
     bool block_movable = mt == model::Mt::MOVABLE || mt == model::Mt::CMA;
     bool mov = (s.flags(p) & model::PG_lru) != 0;
@@ -113,6 +205,12 @@ StepChanges summarise_changes(const model::Layout& L, const std::vector<model::E
       case model::DeltaKind::Owner: add_pages(d.a, d.b); break;
       case model::DeltaKind::LockAcquire: ch.locks_taken.push_back(lock_name(L, d.a)); break;
       case model::DeltaKind::LockRelease: ch.locks_released.push_back(lock_name(L, d.a)); break;
+      case model::DeltaKind::FolioFlags:
+      case model::DeltaKind::FolioRef:
+      case model::DeltaKind::FolioVmemmap: pfns.insert(d.a); break;
+      case model::DeltaKind::WorkPending:
+      case model::DeltaKind::MemoryBlock:
+      case model::DeltaKind::VmemmapPmd: break;  // shown in the step's text and the snapshot
     }
   }
   std::erase_if(ch.counters, [](auto& c) { return c.second.first == c.second.second; });

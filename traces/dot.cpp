@@ -53,9 +53,10 @@ std::string format_dot(const Trace& t) {
     init.push_back(name + ": pfn " + s);
   }
   o += fmt::format("  start [shape=note, label=\"{}\"];\n", label(init));
-  for (int c = 0; c < t.geo.cpus; ++c) {
-    o += fmt::format(
-        "  subgraph cluster_cpu{} {{\n    label=\"CPU{}\";\n    style=rounded;\n    color=gray60;\n", c, c);
+  for (int c = 0; c < t.geo.nr_threads(); ++c) {
+    o +=
+        fmt::format("  subgraph cluster_cpu{} {{\n    label=\"{}\";\n    style=rounded;\n    color=gray60;\n",
+                    c, thread_name(t.geo, c));
     std::string ops;
     for (const auto& op : t.programs[static_cast<size_t>(c)]) ops += (ops.empty() ? "" : "; ") + op;
     o += fmt::format("    cpu{}_ops [shape=plaintext, label=\"{}\"];\n", c,
@@ -139,7 +140,7 @@ std::string state_label(const model::TransitionSystem& ts, model::StateRef s) {
   }
   lines.push_back(lists.empty() ? "no free pages" : lists);
   std::string cpus;
-  for (int c = 0; c < L.nr_cpus; ++c) {
+  for (int c = 0; c < L.nr_threads; ++c) {
     std::string lab = step_label(ts, s, c);
     cpus += fmt::format("{}cpu{}:{}", c ? " " : "", c, lab.empty() ? "done" : lab);
   }

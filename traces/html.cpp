@@ -21,7 +21,11 @@ nlohmann::json view_model(const Trace& t) {
   j["summary"] = t.scenario.summary;
   j["variant"] = t.variant;
   j["geometry_text"] = t.geo.describe();
-  j["cpus"] = t.geo.cpus;
+  j["cpus"] = t.geo.nr_threads();
+  json names = json::array();
+  for (int c = 0; c < t.geo.nr_threads(); ++c) names.push_back(thread_name(t.geo, c));
+  j["threads"] = names;  // "CPU0", ..., "kworker"
+  if (t.loop_start >= 0) j["loop_start"] = t.loop_start + 1;
   j["pages"] = t.geo.nr_pages();
   j["pb_pages"] = t.geo.pageblock_nr_pages();
   j["property"] = t.violation.property;

@@ -25,6 +25,12 @@ constexpr std::pair<model::DeltaKind, const char*> kDeltaKinds[] = {
     {model::DeltaKind::ZoneByte, "zone_pcp"},
     {model::DeltaKind::LockAcquire, "lock"},
     {model::DeltaKind::LockRelease, "unlock"},
+    {model::DeltaKind::FolioFlags, "folio_flags"},
+    {model::DeltaKind::FolioRef, "folio_ref"},
+    {model::DeltaKind::FolioVmemmap, "folio_vmemmap"},
+    {model::DeltaKind::WorkPending, "work_pending"},
+    {model::DeltaKind::MemoryBlock, "memory_block"},
+    {model::DeltaKind::VmemmapPmd, "vmemmap_pmd"},
 };
 constexpr std::pair<model::EventKind, const char*> kEventKinds[] = {
     {model::EventKind::Enter, "enter"},   {model::EventKind::Leave, "leave"},
@@ -56,7 +62,21 @@ json layout_json(const model::MemoryLayout& ml) {
     alloc.push_back({{"pfn", a.pfn}, {"order", a.order}, {"movable", a.movable}});
   json pcp = json::array();
   for (const auto& pp : ml.pcp) pcp.push_back({{"cpu", pp.cpu}, {"pfn", pp.pfn}, {"order", pp.order}});
-  return {{"pageblock_migratetype", pbs}, {"free", free}, {"allocated", alloc}, {"pcp", pcp}};
+  json j = {{"pageblock_migratetype", pbs}, {"free", free}, {"allocated", alloc}, {"pcp", pcp}};
+  if (!ml.hugetlb.folios.empty() || ml.hugetlb.surplus || ml.hugetlb.resv || ml.hugetlb.max >= 0) {
+    json folios = json::array();
+    for (const auto& f : ml.hugetlb.folios)
+      folios.push_back({{"pfn", f.pfn},
+                        {"state", f.in_use ? "in_use" : "free"},
+                        {"optimized", f.optimized},
+                        {"temporary", f.temporary},
+                        {"vmemmap", f.vmemmap}});
+    j["hugetlb"] = {{"folios", folios},
+                    {"surplus", ml.hugetlb.surplus},
+                    {"resv", ml.hugetlb.resv},
+                    {"max", ml.hugetlb.max}};
+  }
+  return j;
 }
 
 json changes_json(const StepChanges& c) {
@@ -67,6 +87,12 @@ json changes_json(const StepChanges& c) {
 }
 
 }  // namespace
+
+model::DeltaKind delta_kind_of(const std::string& name) {
+  for (const auto& [k, n] : kDeltaKinds)
+    if (name == n) return k;
+  throw InputError(fmt::format("unknown delta kind '{}'", name));
+}
 
 json delta_json(const model::Layout& L, const model::Delta& d) {
   return {{"kind", name_of(kDeltaKinds, d.kind)},
@@ -86,11 +112,17 @@ json snapshot_json(const MemorySnapshot& m) {
     used.push_back({{"pfn", r.pfn}, {"nr_pages", r.nr_pages}, {"owner", r.owner}, {"movable", r.movable}});
   json locks = json::object();
   for (const auto& [l, o] : m.locks) locks[l] = o;
-  return {{"pageblocks", m.pageblocks},
-          {"lists", lists},
-          {"in_use", used},
-          {"counters", counters_json(m.counters)},
-          {"locks", locks}};
+  json j = {{"pageblocks", m.pageblocks},
+            {"lists", lists},
+            {"in_use", used},
+            {"counters", counters_json(m.counters)},
+            {"locks", locks}};
+  if (!m.objects.empty()) {
+    json o = json::object();
+    for (const auto& [n, v] : m.objects) o[n] = v;
+    j["objects"] = o;
+  }
+  return j;
 }
 
 json trace_json(const Trace& t) {
@@ -116,6 +148,20 @@ json trace_json(const Trace& t) {
                    {"pcp_high", t.geo.pcp_high},
                    {"pcp_batch", t.geo.pcp_batch},
                    {"managed_pages", t.geo.managed_pages}};
+  if (t.geo.has_hugetlb()) {
+    j["geometry"]["hugetlb_order"] = t.geo.hugetlb_order;
+    j["geometry"]["hugetlb_vmemmap_pages"] = t.geo.hugetlb_vmemmap_pages;
+    j["geometry"]["nr_overcommit_huge_pages"] = t.geo.nr_overcommit_huge_pages;
+  }
+  if (t.geo.memory_blocks) {
+    j["geometry"]["memory_blocks"] = t.geo.memory_blocks;
+    j["geometry"]["struct_page_size"] = t.geo.struct_page_size;
+    j["geometry"]["memory_block_pages"] = t.geo.memory_block_pages;
+    j["geometry"]["pmd_pages"] = t.geo.pmd_pages;
+    j["geometry"]["mhp_pageblock_pages"] = t.geo.mhp_pageblock_pages;
+    j["geometry"]["memmap_force"] = t.geo.memmap_force;
+  }
+  if (t.geo.capacity_order >= 0) j["geometry"]["capacity_order"] = t.geo.capacity_order;
   j["programs"] = t.programs;
   json init = layout_json(t.initial.layout);
   init["index"] = t.initial.index;
@@ -152,6 +198,7 @@ json trace_json(const Trace& t) {
     steps.push_back(std::move(s));
   }
   j["steps"] = std::move(steps);
+  if (t.loop_start >= 0) j["loop_start"] = t.loop_start + 1;  // the first step of the cycle, 1-based
   j["violation"] = {{"property", t.violation.property},
                     {"statement", t.violation.statement},
                     {"kernel_check", t.violation.kernel_check},
@@ -279,6 +326,14 @@ class Reader {
       if (!it->is_string()) fail(path + ".locks." + it.key(), "expected a string");
       m.locks.emplace_back(it.key(), it->get<std::string>());
     }
+    if (o.contains("objects")) {
+      const json& objs = o["objects"];
+      if (!objs.is_object()) fail(path + ".objects", "expected an object");
+      for (auto it = objs.begin(); it != objs.end(); ++it) {
+        if (!it->is_string()) fail(path + ".objects." + it.key(), "expected a string");
+        m.objects.emplace_back(it.key(), it->get<std::string>());
+      }
+    }
     return m;
   }
 
@@ -337,11 +392,29 @@ Trace trace_from_json(const json& j, const std::string& where) {
   if (g.contains("pcp_batch")) t.geo.pcp_batch = r.integer(g, "geometry", "pcp_batch", 0, 63);
   if (g.contains("managed_pages"))
     t.geo.managed_pages = r.integer(g, "geometry", "managed_pages", 0, 1 << 30);
+  // Added with hugetlb, memmap_on_memory and the capacity property (absent: not configured).
+  if (g.contains("hugetlb_order")) {
+    t.geo.hugetlb_order = r.integer(g, "geometry", "hugetlb_order", 0, model::Geometry::kMaxOrder);
+    t.geo.hugetlb_vmemmap_pages =
+        r.integer(g, "geometry", "hugetlb_vmemmap_pages", 0, model::Geometry::kMaxVmemmapPages);
+    t.geo.nr_overcommit_huge_pages = r.integer(g, "geometry", "nr_overcommit_huge_pages", 0, 100);
+  }
+  if (g.contains("memory_blocks")) {
+    t.geo.memory_blocks = r.integer(g, "geometry", "memory_blocks", 1, model::Geometry::kMaxMemoryBlocks);
+    t.geo.struct_page_size = r.integer(g, "geometry", "struct_page_size", 8, 256);
+    t.geo.memory_block_pages = r.integer(g, "geometry", "memory_block_pages", 1, 1 << 22);
+    t.geo.pmd_pages = r.integer(g, "geometry", "pmd_pages", 1, 1 << 18);
+    t.geo.mhp_pageblock_pages = r.integer(g, "geometry", "mhp_pageblock_pages", 1, 1 << 18);
+    t.geo.memmap_force = r.boolean(g, "geometry", "memmap_force");
+  }
+  if (g.contains("capacity_order"))
+    t.geo.capacity_order = r.integer(g, "geometry", "capacity_order", 0, model::Geometry::kMaxOrder);
   if (std::string e = t.geo.validate(); !e.empty()) r.fail("geometry", e);
   model::Layout L(t.geo);
   const json& progs = r.array(j, "(top)", "programs");
-  if (static_cast<int>(progs.size()) != t.geo.cpus)
-    r.fail("programs", fmt::format("expected {} programs (one per CPU), got {}", t.geo.cpus, progs.size()));
+  if (static_cast<int>(progs.size()) != t.geo.nr_threads())
+    r.fail("programs",
+           fmt::format("expected {} programs (one per thread), got {}", t.geo.nr_threads(), progs.size()));
   for (size_t c = 0; c < progs.size(); ++c) {
     if (!progs[c].is_array()) r.fail(fmt::format("programs[{}]", c), "expected an array of operations");
     std::vector<std::string> ops;
@@ -385,6 +458,26 @@ Trace trace_from_json(const json& j, const std::string& where) {
                                       r.integer(pcp[i], p, "order", 0, t.geo.max_order)});
     }
   }
+  if (in.contains("hugetlb")) {
+    if (!t.geo.has_hugetlb()) r.fail("initial.hugetlb", "the geometry has no hugetlb_order");
+    const json& h = in["hugetlb"];
+    const json& folios = r.array(h, "initial.hugetlb", "folios");
+    for (size_t i = 0; i < folios.size(); ++i) {
+      std::string p = fmt::format("initial.hugetlb.folios[{}]", i);
+      model::HugeFolio f;
+      f.pfn = r.integer(folios[i], p, "pfn", 0, L.nr_pages - 1);
+      std::string st = r.str(folios[i], p, "state");
+      if (st != "free" && st != "in_use") r.fail(p + ".state", "expected \"free\" or \"in_use\"");
+      f.in_use = st == "in_use";
+      f.optimized = r.boolean(folios[i], p, "optimized");
+      f.temporary = r.boolean(folios[i], p, "temporary");
+      f.vmemmap = r.ints(folios[i], p, "vmemmap");
+      t.initial.layout.hugetlb.folios.push_back(std::move(f));
+    }
+    t.initial.layout.hugetlb.surplus = r.integer(h, "initial.hugetlb", "surplus", 0, 100);
+    t.initial.layout.hugetlb.resv = r.integer(h, "initial.hugetlb", "resv", 0, 100);
+    t.initial.layout.hugetlb.max = r.integer(h, "initial.hugetlb", "max", -1, 100);
+  }
   t.initial.memory = r.snapshot(r.at(in, "initial", "memory"), "initial.memory");
 
   const json& steps = r.array(j, "(top)", "steps");
@@ -397,7 +490,7 @@ Trace trace_from_json(const json& j, const std::string& where) {
       r.fail(p, fmt::format("is numbered {}: steps must be numbered 1, 2, ... in order (a step is missing "
                             "or out of place)",
                             n));
-    st.cpu = r.integer(s, p, "cpu", 0, t.geo.cpus - 1);
+    st.cpu = r.integer(s, p, "cpu", 0, t.geo.nr_threads() - 1);
     st.outcome = r.integer(s, p, "outcome", 0);
     st.choices = r.ints(s, p, "choices");
     st.label = r.str(s, p, "label");
@@ -440,6 +533,8 @@ Trace trace_from_json(const json& j, const std::string& where) {
     t.steps.push_back(std::move(st));
   }
 
+  if (j.contains("loop_start"))
+    t.loop_start = r.integer(j, "(top)", "loop_start", 1, static_cast<int>(t.steps.size())) - 1;
   const json& v = r.at(j, "(top)", "violation");
   t.violation.property = r.str(v, "violation", "property");
   t.violation.statement = r.opt_str(v, "statement");

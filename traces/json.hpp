@@ -8,6 +8,8 @@
 namespace pagecheck::traces {
 
 nlohmann::json delta_json(const model::Layout& L, const model::Delta& d);
+// The delta kind named in the JSON ("list_add", "folio_flags", ...); throws InputError if unknown.
+model::DeltaKind delta_kind_of(const std::string& name);
 nlohmann::json snapshot_json(const MemorySnapshot& m);
 nlohmann::json trace_json(const Trace& t);
 

@@ -67,6 +67,12 @@ std::string snapshot_diff(const MemorySnapshot& want, const MemorySnapshot& got)
                          wc.count(n) ? std::to_string(wc[n]) : "nothing");
   if (wc.size() != gc.size()) return "the trace records counters this geometry does not have";
   if (want.locks != got.locks) return "the locks held differ from what the trace records";
+  std::map<std::string, std::string> wo(want.objects.begin(), want.objects.end()),
+      go(got.objects.begin(), got.objects.end());
+  for (auto& [n, v] : go)
+    if (!wo.count(n) || wo[n] != v)
+      return fmt::format("{} is '{}', the trace records '{}'", n, v, wo.count(n) ? wo[n] : "nothing");
+  if (wo.size() != go.size()) return "the trace records hugetlb or hotplug objects this state does not have";
   return {};
 }
 
@@ -88,6 +94,15 @@ void check_layout(const model::MemoryLayout& ml, const model::Geometry& g, const
       throw InputError(
           fmt::format("{}: initial: a pcp page at pfn {} but the geometry has no pcp lists", where, pp.pfn));
     claim(pp.pfn, pp.order, "pcp page");
+  }
+  for (const auto& f : ml.hugetlb.folios) {
+    if (!g.has_hugetlb())
+      throw InputError(fmt::format("{}: initial: a hugetlb folio but the geometry has no hugetlb", where));
+    claim(f.pfn, g.hugetlb_order, "hugetlb folio");
+    if (static_cast<int>(f.vmemmap.size()) > g.hugetlb_vmemmap_pages)
+      throw InputError(fmt::format("{}: initial: folio pfn {} lists more vmemmap pages than the geometry has",
+                                   where, f.pfn));
+    for (int p : f.vmemmap) claim(p, 0, "vmemmap page");
   }
 }
 
@@ -153,10 +168,21 @@ ReplayReport replay_trace(const Trace& t, const std::string& where, const std::s
   std::vector<uint8_t> scratch(static_cast<size_t>(L.size));
   std::optional<model::Violation> last_raised;
   int preemptions = 0;
+  const bool lasso = t.loop_start >= 0;
+  if (lasso != (property == "operations-finish"))
+    fail(lasso ? "a cycle (loop_start) is recorded for a property that is not a progress property"
+               : "a progress violation needs its cycle (loop_start)");
+  std::vector<uint8_t> loop_state;
+  std::vector<bool> busy_throughout(static_cast<size_t>(L.nr_threads), true);
   for (size_t i = 0; i < t.steps.size(); ++i) {
     const TraceStep& st = t.steps[i];
+    if (lasso && static_cast<int>(i) == t.loop_start) loop_state.assign(s.bytes().begin(), s.bytes().end());
+    if (lasso && static_cast<int>(i) >= t.loop_start)
+      for (int c = 0; c < L.nr_threads; ++c)
+        busy_throughout[static_cast<size_t>(c)] =
+            busy_throughout[static_cast<size_t>(c)] && !ts.cpu_done(s.ref(), c);
     const std::string at = fmt::format("step {} (cpu{})", i + 1, st.cpu);
-    if (st.cpu < 0 || st.cpu >= L.nr_cpus) fail(fmt::format("{}: there is no cpu{}", at, st.cpu));
+    if (st.cpu < 0 || st.cpu >= L.nr_threads) fail(fmt::format("{}: there is no cpu{}", at, st.cpu));
     if (ts.cpu_done(s.ref(), st.cpu))
       fail(fmt::format("{}: cpu{} has finished its operations; it cannot take a step", at, st.cpu));
     if (strict) {
@@ -225,6 +251,26 @@ ReplayReport replay_trace(const Trace& t, const std::string& where, const std::s
 
   // The violation, re-checked on the final state (or raised by the last step).
   std::optional<model::Violation> v;
+  if (lasso) {
+    // The cycle must come back to the state it started from, with a thread that never finished in it.
+    bool back = std::equal(loop_state.begin(), loop_state.end(), s.bytes().begin(), s.bytes().end());
+    int stuck = -1;
+    for (int c = 0; c < L.nr_threads && stuck < 0; ++c)
+      if (busy_throughout[static_cast<size_t>(c)]) stuck = c;
+    if (!back || stuck < 0) {
+      rep.outcome = ReplayOutcome::NotReproduced;
+      rep.message = !back
+                        ? fmt::format("the steps from step {} do not come back to the state they start from",
+                                      t.loop_start + 1)
+                        : "every thread finishes its operation within the cycle";
+      return rep;
+    }
+    rep.outcome = ReplayOutcome::Reproduced;
+    rep.message = fmt::format(
+        "steps {}-{} form a cycle that {} never leaves without finishing", t.loop_start + 1, t.steps.size(),
+        model::Geometry(t.geo).cpus > stuck ? fmt::format("cpu{}", stuck) : std::string("the worker"));
+    return rep;
+  }
   if (last_raised && last_raised->property == property) v = last_raised;
   if (!v && property != "deadlock-free") {
     if (auto x = props.check_state(ts, s.ref()); x && x->property == property) v = x;
@@ -233,7 +279,7 @@ ReplayReport replay_trace(const Trace& t, const std::string& where, const std::s
   }
   if (!v && property == "deadlock-free") {
     bool any = false;
-    for (int c = 0; c < L.nr_cpus; ++c)
+    for (int c = 0; c < L.nr_threads; ++c)
       any =
           any || ts.for_each_outcome(s.bytes(), c, scratch.data(), nullptr,
                                      [](int, model::StateRef, const std::optional<model::Violation>&) {}) > 0;

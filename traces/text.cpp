@@ -104,6 +104,44 @@ std::string format_delta(const model::Layout& L, const Delta& d) {
                          d.new_v);
     case DeltaKind::LockAcquire: return "lock " + lock_name(L, d.a);
     case DeltaKind::LockRelease: return "unlock " + lock_name(L, d.a);
+    case DeltaKind::FolioFlags: {
+      static const char* names[] = {"hugetlb", "HPG_freed", "HPG_vmemmap_optimized", "HPG_temporary"};
+      std::string s;
+      for (int bit = 0; bit < 4; ++bit) {
+        bool was = d.old_v & (1 << bit), is = d.new_v & (1 << bit);
+        if (was != is) s += fmt::format("{}{}{}", s.empty() ? "" : " ", is ? "+" : "-", names[bit]);
+      }
+      return fmt::format("folio pfn {}: {}", d.a, s);
+    }
+    case DeltaKind::FolioRef: return fmt::format("folio pfn {}: refcount {}->{}", d.a, d.old_v, d.new_v);
+    case DeltaKind::FolioVmemmap:
+      if (d.new_v == model::NIL)
+        return fmt::format("folio pfn {}: vmemmap page pfn {} given away", d.a, d.old_v);
+      return fmt::format("folio pfn {}: vmemmap page {} is pfn {}", d.a, d.b, d.new_v);
+    case DeltaKind::WorkPending:
+      return d.new_v ? "free_hpage_work: WORK_STRUCT_PENDING set"
+                     : "free_hpage_work: WORK_STRUCT_PENDING cleared";
+    case DeltaKind::MemoryBlock: {
+      static const char* states[] = {"absent", "offline", "online"};
+      if (d.b == 0)
+        return fmt::format("memory block {}: {} -> {}", d.a, states[d.old_v % 3], states[d.new_v % 3]);
+      if (d.b == 1)
+        return fmt::format("memory block {}: memmap {}", d.a,
+                           d.new_v ? "on its altmap" : "not on its altmap");
+      return fmt::format("memory block {}: altmap->alloc {}->{}", d.a, d.old_v, d.new_v);
+    }
+    case DeltaKind::VmemmapPmd: {
+      auto backing = [](int v) {
+        if (v == model::PMD_UNMAPPED) return std::string("unmapped");
+        if (v == model::PMD_SYSTEM) return std::string("ordinary memory");
+        return fmt::format("block {}'s altmap", v);
+      };
+      if (d.b == 0) return fmt::format("vmemmap PMD {}: {} -> {}", d.a, backing(d.old_v), backing(d.new_v));
+      std::string users;
+      for (int k = 0; k < 8; ++k)
+        if (d.new_v & (1 << k)) users += (users.empty() ? "" : " ") + std::to_string(k);
+      return fmt::format("vmemmap PMD {}: struct pages of blocks [{}]", d.a, users);
+    }
   }
   return "?";
 }
@@ -200,15 +238,24 @@ std::string format_text(const Trace& t, const TextOptions& opt) {
   for (const auto& r : t.initial.memory.in_use)
     used += (used.empty() ? "" : ", ") + pfn_range(r.pfn, r.nr_pages) + (r.movable ? "" : " (unmovable)");
   para("", "in use: " + (used.empty() ? std::string("none") : used));
+  for (const auto& [name, state] : t.initial.memory.objects) para("", name + ": " + state);
   for (size_t c = 0; c < t.programs.size(); ++c) {
     std::string ops;
     for (const auto& o : t.programs[c]) ops += (ops.empty() ? "" : "; ") + o;
-    para(c == 0 ? "Programs:" : "", fmt::format("CPU{}: {}", c, ops.empty() ? "(nothing)" : ops));
+    if (static_cast<int>(c) >= t.geo.cpus) ops = "runs free_hpage_work when it is queued";
+    para(c == 0 ? "Programs:" : "",
+         fmt::format("{}: {}", thread_name(t.geo, static_cast<int>(c)), ops.empty() ? "(nothing)" : ops));
   }
+
   const size_t n = t.steps.size();
   para("Violated:", fmt::format("{} after {} step{}", t.violation.property, n, n == 1 ? "" : "s"));
   const Minimisation& m = t.minimisation;
-  if (m.ran) {
+  if (t.loop_start >= 0) {
+    para("Cycle:",
+         fmt::format("steps {}-{} repeat forever (a fair schedule); the {} before them lead into it by "
+                     "the shortest way",
+                     t.loop_start + 1, n, t.loop_start));
+  } else if (m.ran) {
     std::string s = fmt::format("{} step{} (the fewest), {} preemption{}", m.steps, m.steps == 1 ? "" : "s",
                                 m.preemptions, m.preemptions == 1 ? "" : "s");
     if (m.note.empty())
@@ -224,7 +271,9 @@ std::string format_text(const Trace& t, const TextOptions& opt) {
   }
   out.emplace_back();
 
-  const int ncpu = t.geo.cpus;
+  // The worker's column only when it takes a step.
+  int ncpu = t.geo.cpus;
+  for (const TraceStep& st : t.steps) ncpu = std::max(ncpu, st.cpu + 1);
   const int gutter = 2;
   const int colw = (kWidth - gutter * (ncpu - 1)) / ncpu;
   auto row = [&](int cpu, const std::string& text) {
@@ -236,7 +285,7 @@ std::string format_text(const Trace& t, const TextOptions& opt) {
   {
     std::string head, rule;
     for (int c = 0; c < ncpu; ++c) {
-      std::string h = fmt::format("CPU{}", c);
+      std::string h = thread_name(t.geo, c);
       head += h + std::string(c + 1 < ncpu ? static_cast<size_t>(colw + gutter) - h.size() : 0, ' ');
       rule += std::string(static_cast<size_t>(colw), '-') + std::string(c + 1 < ncpu ? gutter : 0, ' ');
     }
@@ -247,12 +296,19 @@ std::string format_text(const Trace& t, const TextOptions& opt) {
   }
   model::Layout L(t.geo);
   int last_cpu = -1;
-  for (const TraceStep& st : t.steps) {
+  for (size_t i = 0; i < t.steps.size(); ++i) {
+    const TraceStep& st = t.steps[i];
+    if (static_cast<int>(i) == t.loop_start) {
+      out.emplace_back();
+      out.push_back(fmt::format("{:-^80}", " from here the steps repeat forever "));
+      last_cpu = -1;
+    }
     if (last_cpu >= 0 && st.cpu != last_cpu) out.emplace_back();
     last_cpu = st.cpu;
     for (const auto& [depth, text] : step_lines(L, st))
       for (const auto& w : wrap(text, static_cast<size_t>(colw), static_cast<size_t>(depth))) row(st.cpu, w);
   }
+  if (t.loop_start >= 0) out.push_back(fmt::format("{:-^80}", " back to the start of the cycle "));
   out.emplace_back();
   auto block = [&](const std::string& text, size_t indent) {
     for (const auto& w : wrap(text, kWidth, indent)) out.push_back(w);

@@ -41,6 +41,8 @@ struct MemorySnapshot {
   std::vector<PageRun> in_use;                                  // pages somebody holds
   std::vector<std::pair<std::string, int>> counters;            // every zone counter
   std::vector<std::pair<std::string, std::string>> locks;       // held locks: lock -> cpu
+  // hugetlb folios, the free_hpage_work item, memory blocks and vmemmap PMDs: name -> state in words
+  std::vector<std::pair<std::string, std::string>> objects;
   bool operator==(const MemorySnapshot&) const = default;
 };
 
@@ -117,6 +119,9 @@ struct Trace {
   std::vector<std::vector<std::string>> programs;  // per CPU, operation texts
   InitialLayout initial;
   std::vector<TraceStep> steps;
+  // A progress violation is a lasso: the steps from loop_start (0-based) on form a cycle that a
+  // fair scheduler may repeat forever; -1 for every other violation.
+  int loop_start = -1;
   ViolationInfo violation;
   Minimisation minimisation;
 };
@@ -137,6 +142,7 @@ Trace build_trace(const model::TransitionSystem& ts, const model::State& initial
 
 // The memory of a state, and the explicit layout it was built from (initial states only).
 MemorySnapshot snapshot(const model::Layout& L, model::StateRef s);
+std::vector<std::pair<std::string, std::string>> snapshot_objects(const model::Layout& L, model::StateRef s);
 model::MemoryLayout layout_of(const model::Layout& L, model::StateRef s);
 StepChanges summarise_changes(const model::Layout& L, const std::vector<model::Event>& events);
 
@@ -153,6 +159,8 @@ int count_context_switches(const std::vector<checker::PathStep>& path);
 // Lock names as printed: "zone->lock", "pcp[cpu0]->lock".
 std::string lock_name(const model::Layout& L, int lock);
 std::string owner_name(int owner);
+// "CPU0", or "kworker" for the hugetlb worker thread.
+std::string thread_name(const model::Geometry& g, int thread);
 
 // One line of text for a delta, in kernel terms ("free_list[1][MOVABLE] += pfn 2").
 std::string format_delta(const model::Layout& L, const model::Delta& d);

@@ -27,6 +27,26 @@ enum ProcId : uint8_t {
   P_alloc_contig_range,  // operation entry
   P_offline_pages,       // operation entry (memory_hotplug.c)
   P_free_contig_range,
+  // hugetlb and HVO (model/kernel/hugetlb.cpp, hugetlb_vmemmap.cpp)
+  P_folio_put,  // operation entry: the last user drops its reference
+  P_free_huge_folio,
+  P_update_and_free_hugetlb_folio,
+  P___update_and_free_hugetlb_folio,
+  P_free_hpage_work,  // the worker thread running free_hpage_work
+  P_free_hpage_workfn,
+  P_dissolve_free_hugetlb_folio,  // operation entry
+  P_dissolve_free_hugetlb_folios,
+  P_alloc_fresh_hugetlb_folio,
+  P_alloc_surplus_hugetlb_folio,  // operation entry
+  P_hugetlb_vmemmap_optimize_folio,
+  P_hugetlb_vmemmap_restore_folio,
+  // alloc_pages_exact (model/kernel/page_alloc_ops.cpp)
+  P_alloc_pages_exact,  // operation entry
+  P_free_pages_exact,   // operation entry
+  P___free_pages_ok,    // __free_pages_ok(page, order, fpi): no pcp
+  // memmap_on_memory (model/kernel/memory_hotplug.cpp)
+  P_add_memory,     // operation entry
+  P_remove_memory,  // operation entry
   P_COUNT,
 };
 inline constexpr int kMaxProcs = 64;
@@ -90,6 +110,30 @@ enum Feature : uint64_t {
   F_NO_RACY_MT_REMNANTS = 1ull << 25,
   // 90abee6d7895 mm: page_alloc: speed up fallbacks in rmqueue_bulk() (v6.15): the rmqueue_mode memo
   F_RMQUEUE_MODE_MEMO = 1ull << 26,
+  // 7ffddd499ba6 mm: hugetlb: fix a race between freeing and dissolving the page (v5.11): HPG_freed,
+  // and dissolve_free_hugetlb_folio() retries while a folio with no reference is not on the free list
+  F_HUGETLB_FREED_MARKER = 1ull << 27,
+  // 32c877191e02 hugetlb: do not clear hugetlb dtor until allocating vmemmap (v6.5)
+  F_HUGETLB_FLAG_AFTER_VMEMMAP = 1ull << 28,
+  // d8f5f7e445f0 hugetlb: set hugetlb page flag before optimizing vmemmap (v6.6), with its
+  // VM_WARN_ON_ONCE(!PageHuge) in hugetlb_vmemmap_optimize()/_restore()
+  F_HUGETLB_FLAG_BEFORE_OPTIMIZE = 1ull << 29,
+  // 52ccdde16b65 mm/hugetlb: fix DEBUG_LOCKS_WARN_ON(1) when dissolve_free_hugetlb_folio() (v6.9):
+  // __update_and_free_hugetlb_folio() clears the flag if folio_test_hugetlb(), not if clear_dtor
+  F_HUGETLB_CLEAR_IF_HUGETLB = 1ull << 30,
+  // 67bab13307c8 mm/hugetlb: wait for hugetlb folios to be freed (v6.14): test_pages_isolated()
+  // flushes free_hpage_work first
+  F_WAIT_FREED_HUGETLB = 1ull << 31,
+  // "mm/hugetlb: fix surplus pages in dissolve_free_huge_page()" (v6.14): dissolve adjusts
+  // surplus_huge_pages when the node has surplus pages
+  F_DISSOLVE_ADJUST_SURPLUS = 1ull << 32,
+  // the RFC v6-v13 design of HVO (Nov 2020 - Jan 2021): vmemmap pages are allocated in a loop
+  // with msleep(100) until it succeeds; freeing never fails
+  F_VMEMMAP_RETRY_FOREVER = 1ull << 33,
+  // df48a5f7a3bb mm/page_alloc: reduce potential fragmentation in make_alloc_exact() (v6.1)
+  F_ALLOC_EXACT_TO_TAIL = 1ull << 34,
+  // design: an arch_supports_memmap_on_memory() that accepts any vmemmap size (no PMD gate)
+  F_MHP_NO_PMD_GATE = 1ull << 35,
 };
 
 // __free_one_page() flags (fpi_t) the model distinguishes.
@@ -103,19 +147,27 @@ inline constexpr int ALLOC_OOM = 1 << 2;
 
 // The kernel's own checks the model evaluates (reported as Obs::KernelCheck).
 enum KernelCheck : uint8_t {
-  KC_ADD_TO_FREE_LIST_TYPE,    // VM_WARN_ONCE in __add_to_free_list (v6.10)
-  KC_MOVE_TO_FREE_LIST_TYPE,   // VM_WARN_ONCE in move_to_free_list (v6.10)
-  KC_DEL_FROM_FREE_LIST_TYPE,  // VM_WARN_ONCE in __del_page_from_free_list (v6.10)
-  KC_SPLIT_LARGE_BUDDY,        // VM_WARN_ON_ONCE in split_large_buddy (v6.10)
-  KC_ISOLATE_SCAN_STRADDLE,    // VM_WARN_ON_ONCE(pfn + (1 << order) > boundary_pfn) (v6.10)
-  KC_UNSET_ISOLATE_MOVE,       // WARN_ON_ONCE(!move_freepages_block_isolate()) in unset (v6.10)
-  KC_UNSET_ISOLATE_FREE_PAGE,  // VM_WARN_ON(!isolated_page) in unset_migratetype_isolate
-  KC_PCP_BULK_ISOLATE,         // VM_BUG_ON_PAGE(is_migrate_isolate(mt)) in free_pcppages_bulk
-  KC_OFFLINE_NOT_ISOLATED,     // VM_WARN_ON(type != MIGRATE_ISOLATE) in __offline_isolated_pages
-  KC_OFFLINE_PAGE_COUNT,       // BUG_ON(page_count(page)) in __offline_isolated_pages
-  KC_UNRESERVE_HIGHATOMIC,     // WARN_ON_ONCE(ret == -1) in unreserve_highatomic_pageblock
-  KC_ISOLATE_STATE,            // VM_WARN_ONCE "%s a pageblock that is already in that state" (v6.17)
-  KC_SET_PAGEBLOCK_ISOLATE,    // VM_WARN_ONCE in set_pageblock_migratetype (v6.17)
+  KC_ADD_TO_FREE_LIST_TYPE,      // VM_WARN_ONCE in __add_to_free_list (v6.10)
+  KC_MOVE_TO_FREE_LIST_TYPE,     // VM_WARN_ONCE in move_to_free_list (v6.10)
+  KC_DEL_FROM_FREE_LIST_TYPE,    // VM_WARN_ONCE in __del_page_from_free_list (v6.10)
+  KC_SPLIT_LARGE_BUDDY,          // VM_WARN_ON_ONCE in split_large_buddy (v6.10)
+  KC_ISOLATE_SCAN_STRADDLE,      // VM_WARN_ON_ONCE(pfn + (1 << order) > boundary_pfn) (v6.10)
+  KC_UNSET_ISOLATE_MOVE,         // WARN_ON_ONCE(!move_freepages_block_isolate()) in unset (v6.10)
+  KC_UNSET_ISOLATE_FREE_PAGE,    // VM_WARN_ON(!isolated_page) in unset_migratetype_isolate
+  KC_PCP_BULK_ISOLATE,           // VM_BUG_ON_PAGE(is_migrate_isolate(mt)) in free_pcppages_bulk
+  KC_OFFLINE_NOT_ISOLATED,       // VM_WARN_ON(type != MIGRATE_ISOLATE) in __offline_isolated_pages
+  KC_OFFLINE_PAGE_COUNT,         // BUG_ON(page_count(page)) in __offline_isolated_pages
+  KC_UNRESERVE_HIGHATOMIC,       // WARN_ON_ONCE(ret == -1) in unreserve_highatomic_pageblock
+  KC_ISOLATE_STATE,              // VM_WARN_ONCE "%s a pageblock that is already in that state" (v6.17)
+  KC_SET_PAGEBLOCK_ISOLATE,      // VM_WARN_ONCE in set_pageblock_migratetype (v6.17)
+  KC_HUGETLB_ENQUEUE_REF,        // VM_BUG_ON_FOLIO(folio_ref_count(folio)) in enqueue_hugetlb_folio
+  KC_HUGETLB_ADD_NOT_OPTIMIZED,  // VM_BUG_ON_FOLIO(!vmemmap_optimized) in add_hugetlb_folio
+  KC_HUGETLB_FREE_REF,           // VM_BUG_ON_FOLIO(folio_ref_count(folio)) in free_huge_folio
+  KC_FOLIO_HSTATE,               // VM_BUG_ON_FOLIO(!folio_test_hugetlb(folio)) in folio_hstate()
+  KC_VMEMMAP_NOT_HUGETLB,        // VM_WARN_ON_ONCE_FOLIO(!folio_test_hugetlb) in HVO (d8f5f7e445f0)
+  KC_VMEMMAP_REFCOUNT,           // VM_WARN_ON_ONCE_FOLIO(folio_ref_count(folio)) in HVO
+  KC_PUT_ZERO_REF,               // VM_BUG_ON_PAGE(page_ref_count(page) == 0) in put_page_testzero
+  KC_ALTMAP_NOT_UNMAPPED,        // WARN(altmap->alloc, "Altmap not fully unmapped") (v6.8+)
   KC_COUNT,
 };
 const char* kernel_check_name(int check);
@@ -235,6 +287,8 @@ void fill_page_isolation(Kernel& k);
 void fill_compaction(Kernel& k);
 void fill_page_alloc_contig(Kernel& k);
 void fill_memory_hotplug(Kernel& k);
+void fill_hugetlb(Kernel& k);
+void fill_hugetlb_vmemmap(Kernel& k);
 
 // Replacement functions that commits install (model/variants/ registers them).
 namespace hygiene {

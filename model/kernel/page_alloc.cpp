@@ -58,6 +58,14 @@ const char* kernel_check_name(int check) {
     case KC_UNRESERVE_HIGHATOMIC: return "unreserve_highatomic_pageblock";
     case KC_ISOLATE_STATE: return "__move_freepages_block_isolate";
     case KC_SET_PAGEBLOCK_ISOLATE: return "set_pageblock_migratetype";
+    case KC_HUGETLB_ENQUEUE_REF: return "enqueue_hugetlb_folio";
+    case KC_HUGETLB_ADD_NOT_OPTIMIZED: return "add_hugetlb_folio";
+    case KC_HUGETLB_FREE_REF: return "free_huge_folio";
+    case KC_FOLIO_HSTATE: return "folio_hstate";
+    case KC_VMEMMAP_NOT_HUGETLB: return "hugetlb_vmemmap";
+    case KC_VMEMMAP_REFCOUNT: return "hugetlb_vmemmap";
+    case KC_PUT_ZERO_REF: return "put_page_testzero";
+    case KC_ALTMAP_NOT_UNMAPPED: return "remove_memory_blocks_and_altmaps";
   }
   return "?";
 }
@@ -686,6 +694,8 @@ void fill_baseline(Kernel& k) {
   fill_compaction(k);
   fill_page_alloc_contig(k);
   fill_memory_hotplug(k);
+  fill_hugetlb(k);
+  fill_hugetlb_vmemmap(k);
 }
 
 }  // namespace pagecheck::model

@@ -537,9 +537,178 @@ const ProcDef kUnreserve{"unreserve_highatomic_pageblock",
                          RetKind::Count,
                          fp_unreserve_highatomic};
 
+// ---- __free_pages_ok() -----------------------------------------------------------------------
+
+enum FokLoc : uint8_t { FO_PFN, FO_ORDER, FO_FPI, FO_MT, FO_N };
+enum FokPc : uint8_t { FO_ENTRY = 0, FO_LOCKED };
+
+// __free_pages_ok(page, order, fpi_flags), mm/page_alloc.c, v6.1.8 (v6.12.8: the type is read
+// under zone->lock in free_one_page(), 55612e80e722): no pcp list, whatever the order.
+Flow run___free_pages_ok(Ctx& c) {
+  const int pfn = c.loc(FO_PFN), order = c.loc(FO_ORDER);
+  switch (c.pc()) {
+    case FO_ENTRY: {
+      if (!pages_allocated(c, pfn, order)) {
+        c.observe(Observation{Obs::FreeNotAllocated, 0, pfn, order});
+        return c.ret();
+      }
+      if (c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) return c.yield(FO_LOCKED);
+      Mt mt = c.k.fn.get_pfnblock_migratetype(c, pfn);  // racy read
+      c.loc(FO_MT) = static_cast<uint8_t>(mt);
+      c.unlocked_read();
+      if (c.recording()) c.note(fmt::format("migratetype = {} (read without zone->lock)", mt_name(mt)));
+      return c.yield(FO_LOCKED);
+    }
+    case FO_LOCKED:
+      if (!pages_allocated(c, pfn, order)) {
+        c.observe(Observation{Obs::FreeNotAllocated, 0, pfn, order});
+        return c.ret();
+      }
+      release_pages(c, pfn, order);
+      c.k.fn.free_one_page(c, pfn, order, static_cast<Mt>(c.loc(FO_MT)), c.loc(FO_FPI));
+      return c.ret();
+    default: throw ModelError("__free_pages_ok: bad pc");
+  }
+}
+std::string describe_free_ok(const Ctx& c) {
+  return pfn_order(c.loc(FO_PFN), c.loc(FO_ORDER)) + (c.loc(FO_FPI) & FPI_TO_TAIL ? ", FPI_TO_TAIL" : "");
+}
+// Each step of __free_pages_ok(): the owners of the pages (a double free returns at once) and,
+// before 55612e80e722, the unlocked pageblock type read; then free_one_page() under zone->lock
+// in the page's MAX_PAGE_ORDER block (FPI_TO_TAIL: list_add_tail, which fp_zone_section covers).
+void fp___free_pages_ok(const Ctx& c, Footprint& fp) {
+  const int pfn = c.loc(FO_PFN), order = c.loc(FO_ORDER);
+  fp.read_pages(pfn, pfn + (1 << order));
+  fp.may_return();
+  switch (c.pc()) {
+    case FO_ENTRY:
+      if (!c.k.has(F_FREE_MT_UNDER_ZONE_LOCK)) fp.read_pageblock(c.L.geo.pageblock_of(pfn));
+      return;
+    case FO_LOCKED:
+      fp.write_pages(pfn, pfn + (1 << order));
+      fp_free_one_page(c, fp, pfn, static_cast<Mt>(c.loc(FO_MT)));
+      return;
+    default: fp.set_everything(); return;
+  }
+}
+const ProcDef kFreePagesOk{
+    "__free_pages_ok", kPA61, FO_N, run___free_pages_ok, describe_free_ok, RetKind::Void, fp___free_pages_ok};
+
+// ---- alloc_pages_exact() / free_pages_exact() -------------------------------------------------
+
+enum ExLoc : uint8_t { EX_NR, EX_ORDER, EX_PAGE, EX_NEXT, EX_N };
+enum ExPc : uint8_t { EX_ENTRY = 0, EX_GOT, EX_TAIL };
+
+int get_order_pages(int nr) {
+  int order = 0;
+  while ((1 << order) < nr) ++order;
+  return order;
+}
+
+// alloc_pages_exact() -> make_alloc_exact(), mm/page_alloc.c, v6.12.8 (df48a5f7a3bb, v6.1): an
+// allocation of get_order(size) (GFP_KERNEL: UNMOVABLE), then the pages past `size` are freed one
+// by one with __free_pages_ok(page, 0, FPI_TO_TAIL): under zone->lock, to the tail of the free
+// list. Before df48a5f7a3bb (the v6.0 body, from the commit's diff) split_page() and free_page()
+// of each: onto this CPU's pcp list, at its head, where the next order-0 allocation of this CPU
+// finds it first.
+Flow run_alloc_pages_exact(Ctx& c) {
+  uint8_t* a = c.cpu_area();
+  for (;;) {
+    switch (c.pc()) {
+      case EX_ENTRY:
+        c.loc(EX_ORDER) = static_cast<uint8_t>(get_order_pages(c.loc(EX_NR)));
+        return c.call(P_alloc_pages, {c.loc(EX_ORDER), static_cast<int>(Mt::UNMOVABLE), 0}, EX_GOT);
+      case EX_GOT: {
+        int page = c.retval();
+        if (page < 0) return c.ret(-1);
+        c.loc(EX_PAGE) = static_cast<uint8_t>(page);
+        c.loc(EX_NEXT) = static_cast<uint8_t>(page + c.loc(EX_NR));
+        c.set_pc(EX_TAIL);
+        break;
+      }
+      case EX_TAIL: {
+        const int page = c.loc(EX_PAGE), next = c.loc(EX_NEXT);
+        if (next >= page + (1 << c.loc(EX_ORDER))) {
+          a[cpuoff::res_pfn] = static_cast<uint8_t>(page);
+          return c.ret(page);
+        }
+        if (c.must_yield()) return c.yield(EX_TAIL);
+        c.loc(EX_NEXT) = static_cast<uint8_t>(next + 1);
+        if (c.k.has(F_ALLOC_EXACT_TO_TAIL)) return c.call(P___free_pages_ok, {next, 0, FPI_TO_TAIL}, EX_TAIL);
+        return c.call(P_free_pages, {next, 0}, EX_TAIL);  // free_page()
+      }
+      default: throw ModelError("alloc_pages_exact: bad pc");
+    }
+  }
+}
+std::string describe_exact(const Ctx& c) {
+  return fmt::format("{} pages", c.loc(EX_NR));
+}
+// Each step of alloc_pages_exact(): the call of alloc_pages() (its first step runs in this one),
+// then one free of a tail page per step (its first step too), or the return. After the
+// allocation returned in this step the page is not known here: everything, unless the frame
+// must yield first.
+void fp_alloc_pages_exact(const Ctx& c, Footprint& fp) {
+  switch (c.pc()) {
+    case EX_ENTRY: {
+      const int order = get_order_pages(c.loc(EX_NR));
+      fp.set_caller_loc(EX_ORDER, order);
+      fp.call(P_alloc_pages, {order, static_cast<int>(Mt::UNMOVABLE), 0}, EX_GOT);
+      return;
+    }
+    case EX_GOT:
+      if (fp.continuation() && fp.must_yield()) return fp.may_return(true);
+      return fp.set_everything();
+    case EX_TAIL: {
+      const int page = c.loc(EX_PAGE), next = c.loc(EX_NEXT);
+      if (next >= page + (1 << c.loc(EX_ORDER))) return fp.may_return(fp.must_yield());
+      if (fp.must_yield()) return;
+      fp.set_caller_loc(EX_NEXT, next + 1);
+      if (c.k.has(F_ALLOC_EXACT_TO_TAIL))
+        fp.call(P___free_pages_ok, {next, 0, FPI_TO_TAIL}, EX_TAIL);
+      else
+        fp.call(P_free_pages, {next, 0}, EX_TAIL);
+      return;
+    }
+    default: fp.set_everything(); return;
+  }
+}
+const ProcDef kAllocPagesExact{"alloc_pages_exact",   kPA61,          EX_N,
+                               run_alloc_pages_exact, describe_exact, RetKind::Pfn,
+                               fp_alloc_pages_exact};
+
+enum FexLoc : uint8_t { FX_PFN, FX_NR, FX_I, FX_N };
+
+// free_pages_exact(), mm/page_alloc.c, v6.12.8: free_page() of each page, lowest first.
+Flow run_free_pages_exact(Ctx& c) {
+  const int i = c.loc(FX_I);
+  if (i >= c.loc(FX_NR)) return c.ret();
+  if (c.must_yield()) return c.yield(1);
+  c.loc(FX_I) = static_cast<uint8_t>(i + 1);
+  return c.call(P_free_pages, {c.loc(FX_PFN) + i, 0}, 1);
+}
+std::string describe_free_exact(const Ctx& c) {
+  return fmt::format("pfns {}-{}", c.loc(FX_PFN), c.loc(FX_PFN) + c.loc(FX_NR) - 1);
+}
+// Each step of free_pages_exact(): the next page's __free_pages() (its first step runs in this
+// one), or the return past the last.
+void fp_free_pages_exact(const Ctx& c, Footprint& fp) {
+  const int i = c.loc(FX_I);
+  if (i >= c.loc(FX_NR)) return fp.may_return(fp.must_yield());
+  if (fp.must_yield()) return;
+  fp.set_caller_loc(FX_I, i + 1);
+  fp.call(P_free_pages, {c.loc(FX_PFN) + i, 0}, 1);
+}
+const ProcDef kFreePagesExact{
+    "free_pages_exact", kPA61, FX_N, run_free_pages_exact, describe_free_exact, RetKind::Void,
+    fp_free_pages_exact};
+
 }  // namespace
 
 void fill_page_alloc_ops(Kernel& k) {
+  k.procs[P___free_pages_ok] = &kFreePagesOk;
+  k.procs[P_alloc_pages_exact] = &kAllocPagesExact;
+  k.procs[P_free_pages_exact] = &kFreePagesExact;
   k.procs[P_alloc_pages] = &kAllocPages;
   k.procs[P_free_pages] = &kFreePages;
   k.procs[P_drain_all_pages] = &kDrainAllPages;

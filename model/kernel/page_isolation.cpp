@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "model/kernel/footprints.hpp"
-#include "model/kernel/internal.hpp"
+#include "model/kernel/hugetlb_internal.hpp"
 #include "model/kernel/kernel.hpp"
 
 namespace pagecheck::model {
@@ -28,6 +28,12 @@ bool has_unmovable_pages(Ctx& c, int start_pfn, int end_pfn, Mt mt) {
   for (int pfn = start_pfn; pfn < end_pfn; pfn++) {
     uint8_t f = c.s.flags(pfn);
     if (f & PG_reserved) return true;
+    // "Hugepages are not in LRU lists, but they're movable." (hugepage migration is supported
+    // for the model's one hstate): skip the whole folio.
+    if (has_hugetlb(c) && folio_test_hugetlb(c, pfn)) {
+      pfn |= (1 << huge_page_order(c)) - 1;
+      continue;
+    }
     if (!page_ref_count(c, pfn)) {
       if (PageBuddy(c, pfn)) pfn += (1 << buddy_order(c, pfn)) - 1;
       continue;
@@ -333,7 +339,10 @@ const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range",   kPI61,         
 // The zone->lock sections of set_migratetype_isolate() and unset_migratetype_isolate() (either
 // shape) on the pageblock of pfn: the buddies of its MAX_PAGE_ORDER block, on the lists of its
 // blocks' types, of MIGRATE_ISOLATE and of the type given back.
+// With hugetlb, has_unmovable_pages() also reads the folio state of the block's hugetlb slots,
+// which the resource numbering does not name (model/footprint.hpp): everything.
 void fp_set_isolate(const Ctx& c, Footprint& fp, int pfn) {
+  if (has_hugetlb(c)) return fp.set_everything();
   fp_zone_section(c, fp, pfn, mt_bit(Mt::ISOLATE), false);
 }
 void fp_unset_isolate(const Ctx& c, Footprint& fp, int pfn, Mt mt) {
@@ -438,7 +447,7 @@ void fp_start_isolate_page_range(const Ctx& c, Footprint& fp) {
 // ---- test_pages_isolated() ---------------------------------------------------------------------
 
 enum TestLoc : uint8_t { T_START, T_END, T_FLAGS, T_PFN, T_N };
-enum TestPc : uint8_t { T_ENTRY = 0, T_BLOCKS, T_LOCKED };
+enum TestPc : uint8_t { T_ENTRY = 0, T_BLOCKS, T_LOCKED, T_FLUSH };
 inline constexpr int MEMORY_OFFLINE = 0x1;
 
 std::string describe_test(const Ctx& c) {
@@ -452,12 +461,29 @@ std::string describe_test(const Ctx& c) {
 // be on the correct MIGRATE_ISOLATE freelist. There is no simple way to verify that as
 // VM_BUG_ON(), though." -- the model's freelist-hygiene checks it). No page is PageHWPoison or
 // PageOffline here.
+// With 67bab13307c8 (v6.14; v7.1.8) it starts with wait_for_freed_hugetlb_folios()
+// (mm/hugetlb.c, v7.1.8): when hpage_freelist is not empty, flush_work(&free_hpage_work) waits
+// until the worker has freed what was queued (the model waits for the worker to go idle).
 Flow run_test_pages_isolated(Ctx& c) {
   const int end = c.loc(T_END);
   for (;;) {
     switch (c.pc()) {
       case T_ENTRY:
         c.loc(T_PFN) = c.loc(T_START);
+        if (c.k.has(F_WAIT_FREED_HUGETLB) && has_hugetlb(c)) {
+          bool empty = c.s.head(c.L.hugetlb_list(HL_HPAGE_LLIST)) == NIL;  // llist_empty()
+          c.unlocked_read();
+          if (!empty) {
+            c.set_pc(T_FLUSH);
+            return c.yield(T_FLUSH);
+          }
+        }
+        c.set_pc(T_BLOCKS);
+        break;
+      case T_FLUSH:
+        if (!free_hpage_work_idle(c)) return Flow::Blocked;  // flush_work() sleeps
+        c.unlocked_read();
+        if (c.recording()) c.note("flush_work(&free_hpage_work) returns: the deferred frees are done");
         c.set_pc(T_BLOCKS);
         break;
       case T_BLOCKS: {
@@ -471,6 +497,7 @@ Flow run_test_pages_isolated(Ctx& c) {
         c.unlocked_read();
         if (!isolated) {
           if (c.recording()) c.note(fmt::format("pageblock {} is not isolated", c.L.geo.pageblock_of(pfn)));
+          c.observe(Observation{Obs::TestIsolatedBusy, 0, c.loc(T_START), 0, end});
           return c.ret(-kEBUSY);
         }
         c.loc(T_PFN) = static_cast<uint8_t>(pageblock_start_pfn(c, pfn) + pageblock_nr_pages(c));
@@ -486,6 +513,7 @@ Flow run_test_pages_isolated(Ctx& c) {
           else
             break;
         }
+        if (pfn < end) c.observe(Observation{Obs::TestIsolatedBusy, 0, c.loc(T_START), 0, end});
         c.spin_unlock(LOCK_ZONE);
         if (pfn < end && c.recording()) c.note(fmt::format("pfn {} is not free", pfn));
         return c.ret(pfn < end ? -kEBUSY : 0);
@@ -499,6 +527,10 @@ Flow run_test_pages_isolated(Ctx& c) {
 void fp_test_pages_isolated(const Ctx& c, Footprint& fp) {
   const int end = c.loc(T_END);
   fp.may_return(true);
+  // With hugetlb: wait_for_freed_hugetlb_folios() reads hpage_freelist and the worker's stack,
+  // and the -EBUSY it returns is an event the deferred-free-isolated property judges by the
+  // hugetlb lists and the worker (properties/hotplug.cpp): declared everything.
+  if (has_hugetlb(c)) return fp.set_everything();
   switch (c.pc()) {
     case T_ENTRY:
     case T_BLOCKS: {

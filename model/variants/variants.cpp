@@ -27,24 +27,34 @@ const std::vector<Commit>& commits() {
     register_hygiene_v2(v);
     register_later(v);
     register_examples(v);
+    register_hugetlb(v);
     return v;
   }();
   return c;
 }
 
 namespace {
-constexpr std::string_view kV6_5[] = {"ad53f92eb416", "d9dddbf55667"};
-constexpr std::string_view kV6_6[] = {"ad53f92eb416", "d9dddbf55667", "7b086755fb8c"};
+// Beyond the buddy core (model/variants/hugetlb.cpp): df48a5f7a3bb (v6.1), 7ffddd499ba6 (v5.11) and
+// 32c877191e02 (v6.5) from v6.5 on, d8f5f7e445f0 from v6.6, 52ccdde16b65 from v6.9, and the v6.14
+// hugetlb fixes from v6.15.
+constexpr std::string_view kV6_5[] = {"ad53f92eb416", "d9dddbf55667", "df48a5f7a3bb", "7ffddd499ba6",
+                                      "32c877191e02"};
+constexpr std::string_view kV6_6[] = {"ad53f92eb416", "d9dddbf55667", "df48a5f7a3bb", "7ffddd499ba6",
+                                      "32c877191e02", "7b086755fb8c", "d8f5f7e445f0"};
 // The September 2023 posting (V2, 6 patches) as posted, on v6.6-rc1 plus the pcp bypass fix.
-constexpr std::string_view kHygieneV2[] = {"ad53f92eb416", "d9dddbf55667", "7b086755fb8c", "V2-1/6", "V2-2/6",
-                                           "V2-3/6",       "V2-4/6",       "V2-5/6",       "V2-6/6"};
+constexpr std::string_view kHygieneV2[] = {"ad53f92eb416", "d9dddbf55667", "df48a5f7a3bb", "7ffddd499ba6",
+                                           "32c877191e02", "7b086755fb8c", "d8f5f7e445f0", "V2-1/6",
+                                           "V2-2/6",       "V2-3/6",       "V2-4/6",       "V2-5/6",
+                                           "V2-6/6"};
 // The merged series in mainline order, on v6.6 and the v6.8 highatomic limit.
 constexpr std::string_view kV6_10[] = {
-    "ad53f92eb416", "d9dddbf55667", "7b086755fb8c", "highatomic-small-zone", "17edeb5d3f76", "9cbe97bad5cd",
-    "e6cf9e1c4cde", "b54ccd3c6bac", "2dd482ba627d", "c0cd6f557b90",          "55612e80e722", "f37c0f6876a8",
-    "fd919a85cd55", "e0932b6c1f94", "e1f42a577f63", "883dd161e9a8",          "7cc5a5d65011"};
-constexpr std::string_view kLater6_15[] = {"zone-pcp-drain-latency",          "e98337d11bbd", "c928807f6f6b",
-                                           "remnants-of-unlocked-mt-updates", "c2f6ea38fc1b", "90abee6d7895"};
+    "ad53f92eb416", "d9dddbf55667",          "df48a5f7a3bb", "7ffddd499ba6", "32c877191e02", "7b086755fb8c",
+    "d8f5f7e445f0", "highatomic-small-zone", "52ccdde16b65", "17edeb5d3f76", "9cbe97bad5cd", "e6cf9e1c4cde",
+    "b54ccd3c6bac", "2dd482ba627d",          "c0cd6f557b90", "55612e80e722", "f37c0f6876a8", "fd919a85cd55",
+    "e0932b6c1f94", "e1f42a577f63",          "883dd161e9a8", "7cc5a5d65011"};
+constexpr std::string_view kLater6_12[] = {"zone-pcp-drain-latency", "e98337d11bbd", "c928807f6f6b"};
+constexpr std::string_view kLater6_15[] = {"remnants-of-unlocked-mt-updates", "c2f6ea38fc1b", "90abee6d7895",
+                                           "67bab13307c8", "hugetlb-dissolve-surplus"};
 std::vector<std::string_view> stack(std::initializer_list<std::span<const std::string_view>> parts) {
   std::vector<std::string_view> v;
   for (auto p : parts) v.insert(v.end(), p.begin(), p.end());
@@ -72,13 +82,20 @@ const std::vector<VariantDef>& variants() {
        "the hygiene series as merged, with fd919a85cd55 (isolation splits under zone->lock)",
        "v6.5-core",
        {std::begin(kV6_10), std::end(kV6_10)}},
-      {"v6.15",
-       "v6.10 with what changed the modelled functions up to v6.15: the batched pcp drain, "
+      {"v6.12",
+       "v6.10 with what changed the modelled functions up to v6.12 (the batched pcp drain, "
        "split_large_buddy() "
-       "in free_one_page(), nr_free_highatomic, and the fallback rework (claim a block or steal a page)",
-       "v6.5-core", stack({kV6_10, kLater6_15})},
+       "in free_one_page(), nr_free_highatomic): the kernel whose hugetlb, HVO and memory hotplug code "
+       "(v6.12.8) the model reads",
+       "v6.5-core", stack({kV6_10, kLater6_12})},
+      {"v6.15",
+       "v6.12 with what changed the modelled functions up to v6.15: the fallback rework (claim a block or "
+       "steal a page), and the v6.14 hugetlb fixes (wait for deferred frees in test_pages_isolated(), "
+       "surplus "
+       "accounting in dissolve)",
+       "v6.5-core", stack({kV6_10, kLater6_12, kLater6_15})},
       {"v6.17", "v6.15 with isolation as a pageblock bit of its own (PB_migrate_isolate)", "v6.5-core",
-       stack({kV6_10, kLater6_15, kLater6_17})},
+       stack({kV6_10, kLater6_12, kLater6_15, kLater6_17})},
   };
   return v;
 }

@@ -56,5 +56,6 @@ void register_hygiene_series(std::vector<Commit>& v);
 void register_hygiene_v2(std::vector<Commit>& v);
 void register_later(std::vector<Commit>& v);
 void register_examples(std::vector<Commit>& v);
+void register_hugetlb(std::vector<Commit>& v);
 
 }  // namespace pagecheck::model

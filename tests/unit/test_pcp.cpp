@@ -59,7 +59,7 @@ TEST_CASE("rmqueue_pcplist reports a failed trylock when another CPU holds the p
 TEST_CASE("free_pcppages_bulk frees from the tail with the cached type <= v6.9, the block's after") {
   for (const char* v : {"v6.6", "v6.10"}) {
     Bench b(pcp_geo(1, 1, 2, 1, 6, 2), v,
-            model::MemoryLayout{{Mt::MOVABLE, Mt::UNMOVABLE}, {}, {}, {{0, 2, 0}}});
+            model::MemoryLayout{{Mt::MOVABLE, Mt::UNMOVABLE}, {}, {}, {{0, 2, 0}}, {}});
     // The block of pfn 2 was MOVABLE when the page was freed, UNMOVABLE now (a steal).
     if (std::string(v) == "v6.6") b.s().set_pcpmt(2, static_cast<uint8_t>(Mt::MOVABLE));
     Ctx c = b.ctx();
@@ -76,7 +76,7 @@ TEST_CASE(
     "VM_BUG_ON_PAGE(is_migrate_isolate(mt)) in free_pcppages_bulk: V2 1/6 reads the block and keeps it") {
   for (const char* v : {"hygiene-v2", "v6.10"}) {
     Bench b(pcp_geo(1, 1, 2, 1, 6, 2), v,
-            model::MemoryLayout{{Mt::MOVABLE, Mt::MOVABLE}, {}, {}, {{0, 2, 0}}});
+            model::MemoryLayout{{Mt::MOVABLE, Mt::MOVABLE}, {}, {}, {{0, 2, 0}}, {}});
     Ctx c = b.ctx();
     c.set_pb_bits(1, static_cast<uint8_t>(Mt::ISOLATE));  // isolated while the page sat on the pcp list
     c.mod_counter(Counter::nr_isolate_pageblock, 1);
@@ -90,7 +90,7 @@ TEST_CASE(
 
 TEST_CASE("a free to a full pcp list flushes min(batch, high - batch) pages") {
   Bench b(pcp_geo(1, 2, 2, 1, 2, 1), "v6.10",
-          model::MemoryLayout{{Mt::MOVABLE, Mt::MOVABLE}, {}, {{2, 0, true}}, {{0, 0, 0}}});
+          model::MemoryLayout{{Mt::MOVABLE, Mt::MOVABLE}, {}, {{2, 0, true}}, {{0, 0, 0}}, {}});
   Ctx c = b.ctx();
   CHECK(free_unref_page_commit_locked(c, 2, 0, Mt::MOVABLE));
   CHECK(pcp_count(c, 0) == 1);  // one of the two went back to the buddy

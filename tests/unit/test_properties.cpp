@@ -106,7 +106,7 @@ TEST_CASE("pcp-accounting and highatomic-accounting compare the counters with li
   Geometry g = geo(1, 2, 2);
   g.pcp_high = 4;
   g.pcp_batch = 1;
-  Bench b(g, "v6.10", model::MemoryLayout{{Mt::HIGHATOMIC, Mt::MOVABLE}, {}, {}, {{0, 2, 0}}});
+  Bench b(g, "v6.10", model::MemoryLayout{{Mt::HIGHATOMIC, Mt::MOVABLE}, {}, {}, {{0, 2, 0}}, {}});
   CHECK(!check("pcp-accounting", b));
   CHECK(!check("highatomic-accounting", b));
   CHECK(b.counter(Counter::nr_reserved_highatomic) == 2);

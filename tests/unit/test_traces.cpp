@@ -85,6 +85,27 @@ std::string validate(const json& schema, const json& v, const std::string& path)
 
 }  // namespace
 
+TEST_CASE("trace JSON beyond the buddy core: hugetlb objects, the worker thread, a lasso, memmap PMDs") {
+  json schema =
+      json::parse(std::ifstream(std::string(PAGECHECK_SOURCE_DIR) + "/docs/trace-format.schema.json"));
+  const std::pair<const char*, const char*> cases[] = {
+      {"hugetlb-free-dissolve", "v6.12 -7ffddd499ba6"},
+      {"hugetlb-hvo-free-fail", "v6.12 -52ccdde16b65 -32c877191e02"},
+      {"hugetlb-deferred-contig", "v6.12"},
+      {"hugetlb-offline-last-section", "v6.12 +vmemmap-retry-forever"},
+      {"memmap-on-memory-56", "v6.12 +no-pmd-gate"},
+      {"nommu-alloc-exact", "v6.12"}};
+  for (const auto& [name, variant] : cases) {
+    auto o = check(name, variant);
+    REQUIRE_MESSAGE(o.trace, name);
+    json j = traces::trace_json(*o.trace);
+    CHECK_MESSAGE(validate(schema, j, "trace") == "", name);
+    traces::Trace back = traces::trace_from_json(j, name);
+    CHECK_MESSAGE(traces::trace_json(back) == j, name);
+    CHECK(traces::replay_trace(back, name).outcome == traces::ReplayOutcome::Reproduced);
+  }
+}
+
 TEST_CASE("trace JSON: matches docs/trace-format.schema.json and reads back to the same trace and text") {
   json schema =
       json::parse(std::ifstream(std::string(PAGECHECK_SOURCE_DIR) + "/docs/trace-format.schema.json"));

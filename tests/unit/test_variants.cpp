@@ -22,7 +22,17 @@ TEST_CASE("variants resolve to their commit stacks") {
   bool has_split = h.kernel.fn.split_free_page != nullptr;
   CHECK(has_split);
   auto o = resolve_variant("v6.6");
-  CHECK(o.stack.size() == 3);
+  CHECK(o.stack.size() ==
+        7);  // the buddy commits, then df48a5f7a3bb, 7ffddd499ba6, 32c877191e02, d8f5f7e445f0
+  CHECK(o.kernel.has(F_HUGETLB_FREED_MARKER));
+  CHECK(o.kernel.has(F_HUGETLB_FLAG_BEFORE_OPTIMIZE));
+  CHECK(!o.kernel.has(F_HUGETLB_CLEAR_IF_HUGETLB));
+  auto v612 = resolve_variant("v6.12");
+  CHECK(v612.kernel.has(F_HUGETLB_CLEAR_IF_HUGETLB));
+  CHECK(!v612.kernel.has(F_WAIT_FREED_HUGETLB));  // 67bab13307c8 is v6.14
+  CHECK(!v612.kernel.has(F_DISSOLVE_ADJUST_SURPLUS));
+  CHECK(resolve_variant("v6.15").kernel.has(F_WAIT_FREED_HUGETLB));
+  CHECK_THROWS_AS(resolve_variant("v6.12 -32c877191e02"), InputError);  // 52ccdde16b65 needs it
   CHECK(o.baseline->name == "v6.5-core");
   CHECK(o.kernel.has(F_PCP_BYPASS_TRUE_MT));
   CHECK(!o.kernel.has(F_ACCOUNT_FREEPAGES));
