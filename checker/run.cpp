@@ -46,8 +46,11 @@ CheckOutcome run_check(const CheckRequest& req) {
   // safety search found nothing (an incomplete safety search leaves the verdict incomplete).
   int loop_start = -1;
   if (out.result.verdict == Verdict::Holds && props.has_progress()) {
-    LivenessResult lr = check_progress(ts, initial_copy, req.bounds.max_states, req.bounds.time_limit,
-                                       req.bounds.memory_limit_mb);
+    // --time-limit covers both searches: the graph gets what the safety search left.
+    const double left =
+        req.bounds.time_limit > 0 ? std::max(req.bounds.time_limit - out.result.stats.seconds, 1e-3) : 0;
+    LivenessResult lr =
+        check_progress(ts, initial_copy, req.bounds.max_states, left, req.bounds.memory_limit_mb);
     // The states and transitions are the graph's; what the safety search measured of itself stays.
     lr.result.stats.seconds += out.result.stats.seconds;
     lr.result.stats.collision_probability = out.result.stats.collision_probability;
