@@ -391,3 +391,46 @@ TEST_CASE("fingerprint store: lookups, growth, whole states; parent records with
   CHECK(r.parent(99999) == 1000 + 99999 / 3);
   CHECK(r.bytes() < 100000 * 27 / 10);  // about two bytes a state, and a quarter of slack
 }
+
+TEST_CASE("the hugetlb worker beside four CPUs: every mode agrees, symmetry permutes the CPUs only") {
+  // Four CPUs and the worker: five threads (Geometry::kMaxThreads). CPU0's folio_put() of a
+  // temporary optimized folio defers the free to the worker; CPUs 1-3 run the same program.
+  const std::string file = test::write_temp("hugetlb-4cpu.toml", R"x(name = "hugetlb-4cpu"
+summary = "test"
+reference = "test"
+[geometry]
+pageblock_order = 1
+max_order = 1
+pageblocks = 4
+cpus = 4
+[hugetlb]
+order = 1
+vmemmap_pages = 1
+[initial]
+pageblock_migratetype = ["MOVABLE", "MOVABLE", "MOVABLE", "MOVABLE"]
+free = [{ pfn = 2, order = 1, migratetype = "MOVABLE" }, { pfn = 4, order = 1, migratetype = "MOVABLE" }]
+hugetlb = [{ pfn = 0, state = "in_use", optimized = true, temporary = true }]
+[[cpu]]
+ops = ["folio_put(pfn=0)"]
+[[cpu]]
+ops = ["alloc_pages(order=0, migratetype=MOVABLE)"]
+[[cpu]]
+ops = ["alloc_pages(order=0, migratetype=MOVABLE)"]
+[[cpu]]
+ops = ["alloc_pages(order=0, migratetype=MOVABLE)"]
+[check]
+properties = ["hugetlb-pool", "hugetlb-accounting", "buddy-structure", "free-accounting", "pages-conserved"]
+)x");
+  auto base = run(file, "v6.12", SearchOptions{});
+  REQUIRE(base.result.verdict == model::Verdict::Holds);
+  for (const Mode& m : modes()) {
+    INFO(std::string(m.name));
+    auto r = run(file, "v6.12", m.o);
+    if (m.o.preemption_bound >= 0)
+      CHECK(r.result.verdict != model::Verdict::Violated);
+    else
+      CHECK(r.result.verdict == model::Verdict::Holds);
+    if (m.o.symmetry) CHECK(r.result.stats.states < base.result.stats.states);
+    CHECK(r.result.stats.footprint_checks > 0);
+  }
+}
