@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checker/engine.hpp"
+#include "checker/smt/options.hpp"
 #include "model/layouts.hpp"
 #include "model/scenario.hpp"
 #include "model/system.hpp"
@@ -23,6 +24,8 @@ struct CheckRequest {
   std::vector<std::string> apply, revert;
   std::vector<std::string> properties;  // empty: the scenario's [check], else all that apply
   Bounds bounds;
+  std::string engine = "explicit";  // or "smt"
+  smt::SmtOptions smt;
 };
 
 struct CheckOutcome {
@@ -31,6 +34,8 @@ struct CheckOutcome {
   std::vector<std::string> properties;
   Result result;
   std::optional<traces::Trace> trace;
+  std::string engine = "explicit";
+  std::optional<smt::SmtStats> smt;  // with engine "smt"
 };
 
 // Throws InputError for bad input.

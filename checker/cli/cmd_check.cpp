@@ -40,6 +40,22 @@ std::string stats_line(const pc::checker::Stats& s) {
                      s.seconds);
 }
 
+json smt_json(const pc::smt::SmtStats& s) {
+  return {{"queries", s.queries},
+          {"solver_seconds", s.solver_seconds},
+          {"encode_seconds", s.encode_seconds},
+          {"depth", s.depth},
+          {"exhausted", s.exhausted},
+          {"initial", s.layouts == 0 ? "every well-formed layout" : "one layout"},
+          {"state_variables", s.variables}};
+}
+
+std::string smt_line(const pc::checker::Stats& st, const pc::smt::SmtStats& s) {
+  return fmt::format("Z3, {}, depths 0..{} checked, {} queries, {:.3f} s ({:.3f} s solving)",
+                     s.layouts == 0 ? "every well-formed layout at once" : "one layout", st.complete_depth,
+                     s.queries, st.seconds, s.solver_seconds);
+}
+
 struct CheckArgs {
   pc::checker::CheckRequest req;
   bool as_json = false;
@@ -63,7 +79,7 @@ int cmd_check(CheckArgs& a) {
     json j = {{"verdict", pc::model::verdict_name(r.verdict)},
               {"scenario", o.scenario.name},
               {"variant", o.variant.spec},
-              {"engine", "explicit"},
+              {"engine", o.engine},
               {"properties", o.properties},
               {"stats", stats_json(r.stats)}};
     if (r.violation)
@@ -73,11 +89,32 @@ int cmd_check(CheckArgs& a) {
                         {"pageblocks", r.violation->pageblocks}};
     if (o.trace) j["trace"] = pc::traces::trace_json(*o.trace);
     if (r.verdict == pc::model::Verdict::Incomplete) j["incomplete_reason"] = r.incomplete_reason;
+    if (o.smt) j["smt"] = smt_json(*o.smt);
     fmt::print("{}\n", j.dump(2));
     return exit_code(r.verdict);
   }
   std::string props;
   for (const auto& p : o.properties) props += (props.empty() ? "" : ", ") + p;
+  if (o.smt) {
+    switch (r.verdict) {
+      case pc::model::Verdict::Holds:
+        fmt::print(
+            "{} on {}: holds ({}).\nEvery execution ends within {} steps and none breaks a property: {}.\n",
+            o.scenario.name, o.variant.spec, props, o.smt->depth - 1, smt_line(r.stats, *o.smt));
+        break;
+      case pc::model::Verdict::Violated:
+        fmt::print("{}", pc::traces::format_text(*o.trace));
+        fmt::print("\nSearch: {}; the trace was replayed on the explicit model.\n",
+                   smt_line(r.stats, *o.smt));
+        break;
+      case pc::model::Verdict::Incomplete:
+        fmt::print("{} on {}: incomplete, {}; no violation within depth {} ({}).\nSearch: {}.\n",
+                   o.scenario.name, o.variant.spec, r.incomplete_reason, r.stats.complete_depth, props,
+                   smt_line(r.stats, *o.smt));
+        break;
+    }
+    return exit_code(r.verdict);
+  }
   switch (r.verdict) {
     case pc::model::Verdict::Holds:
       fmt::print("{} on {}: holds ({}).\nExhausted the state space: {}.\n", o.scenario.name, o.variant.spec,
@@ -129,6 +166,15 @@ Runner add_check(CLI::App& app) {
   check->add_option("--format", ca->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   check->add_option("--trace-out", ca->trace_out, "Write the counterexample trace (JSON) to this file");
   check->add_flag("--no-progress", ca->no_progress, "No progress lines on stderr");
+  check
+      ->add_option("--engine", ca->req.engine,
+                   "explicit (breadth-first search) or smt (Z3 bounded model checking)")
+      ->check(CLI::IsMember({"explicit", "smt"}));
+  check->add_option("--smt-timeout", ca->req.smt.query_timeout, "With --engine smt: seconds per Z3 query")
+      ->check(CLI::Range(0.001, 1e7));
+  check->add_option("--smt-dump", ca->req.smt.dump_file,
+                    "With --engine smt: write the SMT-LIB of the last Z3 query to this file");
+  check->add_flag("--smt-log", ca->req.smt.log, "With --engine smt: one line per Z3 query on stderr");
   return [check, ca]() -> int { return check->parsed() ? cmd_check(*ca) : -1; };
 }
 

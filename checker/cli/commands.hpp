@@ -18,5 +18,6 @@ int exit_code(model::Verdict v);
 using Runner = std::function<int()>;
 Runner add_list(CLI::App& app);
 Runner add_check(CLI::App& app);
+Runner add_prove(CLI::App& app);
 
 }  // namespace pagecheck::cli

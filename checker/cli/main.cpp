@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   std::vector<cli::Runner> runners = {
       cli::add_list(app),
       cli::add_check(app),
+      cli::add_prove(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,82 @@
+// The encoded kernel: the SMT counterpart of model::Kernel, one entry per function of
+// model::KernelFns that the encoded operations reach, and a step function per procedure.
+//
+// build_sym_kernel() looks at the explicit kernel table of the variant and picks, entry by entry,
+// the encoding of the very function installed there (the baseline's, or the replacement a
+// hygiene commit installs). An entry it has no encoding for, a behaviour switch it does not
+// know, or a procedure it does not encode makes it refuse the variant with one line, so a new
+// commit or a new model function can never be checked with a stale encoding. Adding a step:
+// write its encoding in page_alloc.cpp / page_isolation.cpp (or a new file for a new kernel
+// source file), register it in that file's fill function, and extend the differential test's
+// operation generator (tests/unit/test_smt_diff.cpp).
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "checker/smt/exec.hpp"
+#include "model/kernel/kernel.hpp"
+
+namespace pagecheck::smt {
+
+using Int = z3::expr;   // a 16-bit int expression
+using Bool = z3::expr;  // a boolean expression
+using SymRun = model::Flow (*)(Exec&);
+
+struct SymKernel {
+  Int (*get_pfnblock_migratetype)(Exec&, const Int& pfn) = nullptr;
+  void (*set_pageblock_migratetype)(Exec&, const Int& pfn, const Int& mt) = nullptr;
+  void (*__add_to_free_list)(Exec&, const Int& pfn, const Int& order, const Int& mt,
+                             const Bool& tail) = nullptr;
+  void (*move_to_free_list)(Exec&, const Int& pfn, const Int& order, const Int& old_mt,
+                            const Int& new_mt) = nullptr;
+  void (*__del_page_from_free_list)(Exec&, const Int& pfn, const Int& order, const Int& mt) = nullptr;
+  void (*del_page_from_free_list)(Exec&, const Int& pfn, const Int& order, const Int& mt) = nullptr;
+  Int (*expand)(Exec&, const Int& pfn, const Int& low, const Int& high, const Int& mt) = nullptr;
+  Int (*__rmqueue_smallest)(Exec&, const Int& order, const Int& mt) = nullptr;
+  Int (*__rmqueue)(Exec&, const Int& order, const Int& mt) = nullptr;
+  Int (*rmqueue_buddy)(Exec&, const Int& order, const Int& mt) = nullptr;  // one region
+  void (*__free_one_page)(Exec&, const Int& pfn, const Int& order, const Int& mt, int fpi) = nullptr;
+  void (*split_large_buddy)(Exec&, const Int& pfn, const Int& order, int fpi) = nullptr;
+  Int (*move_freepages_block)(Exec&, const Int& pfn, const Int& old_mt, const Int& new_mt) = nullptr;
+  Bool (*move_freepages_block_isolate)(Exec&, const Int& pfn, const Int& mt) = nullptr;
+  Bool (*has_unmovable_pages)(Exec&, const Int& start, const Int& end, const Int& mt) = nullptr;
+  Int (*set_migratetype_isolate)(Exec&, const Int& pfn, const Int& mt, const Int& start,
+                                 const Int& end) = nullptr;
+  void (*unset_migratetype_isolate)(Exec&, const Int& pfn, const Int& mt) = nullptr;  // one region
+  // Takes zone->lock unless the offset is 0: decides at procedure level.
+  Int (*split_free_page)(Exec&, const Int& pfn, const Int& order, const Int& split_pfn_offset) = nullptr;
+  Int (*__isolate_free_page)(Exec&, const Int& pfn, const Int& order) = nullptr;
+  void (*__putback_isolated_page)(Exec&, const Int& pfn, const Int& order, const Int& mt) = nullptr;
+  std::array<SymRun, model::kMaxProcs> procs{};
+};
+
+// The behaviour switches the encoding implements.
+inline constexpr uint32_t kEncodedFeatures =
+    model::F_NO_PCPPAGE_MT_CACHE | model::F_MERGE_FIXES_BLOCK_TYPE | model::F_MOVE_FREEPAGES_RANGE_FIX |
+    model::F_FREE_MT_UNDER_ZONE_LOCK | model::F_MOVE_FREEPAGES_SETS_TYPE |
+    model::F_ISOLATE_SPLITS_UNDER_LOCK | model::F_ACCOUNT_FREEPAGES | model::F_BLOCK_CONVERSION_TXN;
+
+// Throws InputError naming the first function, switch or procedure it does not encode.
+SymKernel build_sym_kernel(const model::Kernel& k, const std::string& variant);
+
+// Per source file (checker/smt/page_alloc.cpp, page_isolation.cpp). `base` is the pre-hygiene
+// table, to recognise which function the variant installed.
+void fill_sym_page_alloc(SymKernel& K, const model::Kernel& k, const model::Kernel& base,
+                         const std::string& variant);
+void fill_sym_page_isolation(SymKernel& K, const model::Kernel& k, const model::Kernel& base,
+                             const std::string& variant);
+
+// The encoding of the function installed at one entry: the one whose explicit function is
+// `installed`, among (explicit, encoding) pairs; refuses when none matches.
+template <class Fn, class Enc>
+Enc pick(Fn installed, std::initializer_list<std::pair<Fn, Enc>> known, const char* what,
+         const std::string& variant) {
+  if (!installed) return nullptr;
+  for (const auto& [f, e] : known)
+    if (f == installed) return e;
+  throw InputError(std::string("the SMT engine does not encode the ") + what + "() of variant '" + variant +
+                   "'; use --engine explicit");
+}
+
+}  // namespace pagecheck::smt
