@@ -29,10 +29,13 @@ z3::check_result Worker::check(const z3::expr& assumption, std::string what) {
 z3::check_result Worker::check(const z3::expr_vector& assumptions, std::string what) {
   what_ = std::move(what);
   double budget = opt_.query_timeout;
-  if (time_limit_ > 0) budget = std::min(budget, time_limit_ - elapsed());
-  if (budget <= 0.001) {
-    reason_ = "--time-limit reached";
-    return z3::unknown;
+  if (time_limit_ > 0) {
+    const double left = time_limit_ - elapsed();
+    if (left <= 0.001) {
+      reason_ = "--time-limit reached";
+      return z3::unknown;
+    }
+    budget = std::min(budget, left);
   }
   z3::params p(ctx);
   p.set("timeout", static_cast<unsigned>(std::max(1.0, budget * 1000)));
