@@ -2,10 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "checker/explorer.hpp"
+#include "checker/liveness.hpp"
+#include "checker/minimise.hpp"
 #include "checker/smt/bmc.hpp"
 
 namespace pagecheck::checker {
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
 
 std::string default_variant() {
   return std::string(model::variants().back().name);
@@ -17,22 +29,32 @@ CheckOutcome run_check(const CheckRequest& req) {
   out.variant =
       model::resolve_variant(req.variant.empty() ? default_variant() : req.variant, req.apply, req.revert);
   const auto& names = req.properties.empty() ? out.scenario.properties : req.properties;
-  props::PropertySet props = props::select(names, out.variant.kernel,
-                                           req.properties.empty() ? out.scenario.file + ": [check] " : "");
+  const bool from_scenario = req.properties.empty();
+  props::PropertySet props =
+      props::select(names, out.variant.kernel, from_scenario ? out.scenario.file + ": [check] " : "",
+                    from_scenario ? &out.not_applicable : nullptr);
   for (const auto* p : props.all()) out.properties.emplace_back(p->name);
 
   model::Layout layout(out.scenario.geo);
   model::TransitionSystem ts(layout, out.variant.kernel, out.scenario.programs);
-  traces::TraceMeta meta{out.scenario.name, out.scenario.file, out.scenario.summary, out.variant.spec, {}};
-  for (const auto* c : out.variant.stack)
-    meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
   out.engine = req.engine;
   if (req.engine == "smt") {
     smt::SmtEngine eng(out.scenario, ts, props, out.variant.spec, req.smt);
     out.result = eng.check(req.bounds);
     out.smt = eng.stats();
-    if (out.result.verdict == Verdict::Violated && eng.counterexample_initial())
-      out.trace = traces::build_trace(ts, *eng.counterexample_initial(), out.result, props, meta);
+    if (out.result.verdict == Verdict::Violated && eng.counterexample_initial()) {
+      traces::TraceMeta meta;
+      meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                       read_text_file(out.scenario.file)};
+      meta.variant = out.variant.spec;
+      meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
+      for (const auto* c : out.variant.stack)
+        meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+      meta.properties = out.properties;
+      meta.initial_count = eng.initial_count();
+      out.trace = traces::build_trace(ts, *eng.counterexample_initial(), out.result.initial_index,
+                                      out.result.path, *out.result.violation, props, meta);
+    }
     return out;
   }
   if (req.engine != "explicit")
@@ -41,9 +63,76 @@ CheckOutcome run_check(const CheckRequest& req) {
   std::vector<model::State> initial_copy = initial;  // the explorer consumes its copy
   Explorer ex(ts, std::move(initial), props);
   out.result = ex.check(req.bounds);
-  if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0)
-    out.trace = traces::build_trace(ts, initial_copy[static_cast<size_t>(out.result.initial_index)],
-                                    out.result, props, meta);
+  // Progress properties need the whole graph: checker/liveness.cpp builds its own, after the
+  // safety search found nothing (an incomplete safety search leaves the verdict incomplete).
+  int loop_start = -1;
+  if (out.result.verdict == Verdict::Holds && props.has_progress()) {
+    LivenessResult lr = check_progress(ts, initial_copy, req.bounds.max_states, req.bounds.time_limit);
+    lr.result.stats.seconds += out.result.stats.seconds;
+    lr.result.stats.max_depth = out.result.stats.max_depth;
+    lr.result.stats.complete_depth = out.result.stats.complete_depth;
+    out.result = std::move(lr.result);
+    loop_start = lr.loop_start;
+  }
+  if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0 && loop_start >= 0) {
+    traces::TraceMeta meta;
+    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                     read_text_file(out.scenario.file)};
+    meta.variant = out.variant.spec;
+    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
+    for (const auto* c : out.variant.stack)
+      meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+    meta.properties = out.properties;
+    meta.initial_count = static_cast<int>(initial_copy.size());
+    const model::State& init = initial_copy[static_cast<size_t>(out.result.initial_index)];
+    out.trace = traces::build_trace(ts, init, out.result.initial_index, out.result.path,
+                                    *out.result.violation, props, meta);
+    out.trace->loop_start = loop_start;
+    return out;
+  }
+  if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0) {
+    traces::TraceMeta meta;
+    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                     read_text_file(out.scenario.file)};
+    meta.variant = out.variant.spec;
+    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
+    for (const auto* c : out.variant.stack)
+      meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+    meta.properties = out.properties;
+    meta.initial_count = static_cast<int>(initial_copy.size());
+    const std::string& property = out.result.violation->property;
+    const int bfs_steps = static_cast<int>(out.result.path.size());
+    const model::State& bfs_initial = initial_copy[static_cast<size_t>(out.result.initial_index)];
+    traces::Minimisation min;
+    int index = out.result.initial_index;
+    std::vector<PathStep> path = out.result.path;
+    model::Violation violation = *out.result.violation;
+    if (req.minimise) {
+      min.ran = true;
+      min.bfs_steps = bfs_steps;
+      min.bfs_preemptions = traces::count_preemptions(ts, bfs_initial, out.result.path);
+      FewestPreemptions fp = fewest_preemptions(ts, initial_copy, property, bfs_steps);
+      min.states = fp.states;
+      if (fp.found && fp.preemptions <= min.bfs_preemptions) {
+        index = fp.initial_index;
+        path = fp.path;
+        violation = fp.violation;
+      } else if (!fp.found) {
+        min.note = fp.note;
+      }
+    }
+    const model::State& init = initial_copy[static_cast<size_t>(index)];
+    out.trace = traces::build_trace(ts, init, index, path, violation, props, meta);
+    if (req.minimise) {
+      min.steps = static_cast<int>(path.size());
+      min.preemptions = traces::count_preemptions(ts, init, path);
+      min.context_switches = traces::count_context_switches(path);
+      if (req.reduce_scenario)
+        min.scenario = reduce_scenario(out.scenario, out.trace->initial.layout, meta.initial_count,
+                                       out.variant, property);
+      out.trace->minimisation = min;
+    }
+  }
   return out;
 }
 

@@ -24,6 +24,8 @@ struct CheckRequest {
   std::vector<std::string> apply, revert;
   std::vector<std::string> properties;  // empty: the scenario's [check], else all that apply
   Bounds bounds;
+  bool minimise = true;             // fewest preemptions among the shortest counterexamples
+  bool reduce_scenario = true;      // and delta debugging over the scenario (needs minimise)
   std::string engine = "explicit";  // or "smt"
   smt::SmtOptions smt;
 };
@@ -32,6 +34,7 @@ struct CheckOutcome {
   model::Scenario scenario;
   model::ResolvedVariant variant;
   std::vector<std::string> properties;
+  std::vector<std::string> not_applicable;  // [check] properties this variant does not have
   Result result;
   std::optional<traces::Trace> trace;
   std::string engine = "explicit";
@@ -40,6 +43,9 @@ struct CheckOutcome {
 
 // Throws InputError for bad input.
 CheckOutcome run_check(const CheckRequest& req);
+
+// A file's whole text ("" when it cannot be read).
+std::string read_text_file(const std::string& path);
 
 // The newest modelled kernel: the default --variant.
 std::string default_variant();

@@ -3,6 +3,8 @@ find_package(fmt 9 CONFIG REQUIRED)
 find_package(nlohmann_json 3.11 CONFIG REQUIRED)
 find_package(tomlplusplus CONFIG REQUIRED)
 find_package(CLI11 2.1 CONFIG REQUIRED)
+# Boost.Graph (libboost-graph-dev): the fewest-preemption search and the DOT state graph.
+find_package(Boost 1.74 REQUIRED COMPONENTS graph)
 if(PAGECHECK_BUILD_TESTS)
   find_package(doctest 2.4 CONFIG REQUIRED)
 endif()

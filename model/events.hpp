@@ -18,8 +18,15 @@ enum class DeltaKind : uint8_t {
   Owner,           // a = first pfn, b = nr pages, old/new owner
   PageFlags,       // a = pfn, old/new (flags other than PageBuddy / pcp linkage)
   PcpMigratetype,  // a = pfn, old/new                  (set_pcppage_migratetype, <= v6.9)
+  ZoneByte,        // a = ZoneByte, old/new             (pcp high/batch of every pageset)
   LockAcquire,     // a = lock
   LockRelease,     // a = lock
+  FolioFlags,      // a = head pfn, old/new folio flag bits (page type and HPG_* flags)
+  FolioRef,        // a = head pfn, old/new refcount
+  FolioVmemmap,    // a = head pfn, b = index, old/new pfn of a vmemmap page (NIL: none)
+  WorkPending,     // old/new WORK_STRUCT_PENDING of free_hpage_work
+  MemoryBlock,     // a = block, b = field (0 state, 1 altmap in use, 2 altmap->alloc), old/new
+  VmemmapPmd,      // a = PMD, b = field (0 backing, 1 users mask), old/new
 };
 
 struct Delta {

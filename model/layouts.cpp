@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "model/kernel/kernel.hpp"
 #include "model/ops.hpp"
 
 namespace pagecheck::model {
@@ -17,13 +18,15 @@ State build_state(const TransitionSystem& ts, const MemoryLayout& ml) {
   for (int p = 0; p < L.nr_pages; ++p) {
     s.set_list_of(p, NIL);
     s.set_next(p, NIL);
-    s.set_owner(p, OWNER_EXTERNAL);
+    s.set_owner(p, g.zone_spans_pfn(p) ? OWNER_EXTERNAL : OWNER_OTHER_ZONE);
   }
   for (int l = 0; l < L.nr_lists; ++l) s.set_head(l, NIL);
+  s.set_zone_byte(ZB_PCP_HIGH, static_cast<uint8_t>(g.pcp_high));
+  s.set_zone_byte(ZB_PCP_BATCH, static_cast<uint8_t>(g.pcp_batch));
   for (int pb = 0; pb < L.nr_pb; ++pb) {
     Mt mt = ml.pageblock_mt.at(static_cast<size_t>(pb));
     s.set_pb_bits(pb, static_cast<uint8_t>(mt));
-    if (mt == Mt::ISOLATE)
+    if (mt == Mt::ISOLATE && ts.kernel().has(F_ISOLATE_RECHECK_ON_FREE))
       s.set_counter(Counter::nr_isolate_pageblock, s.counter(Counter::nr_isolate_pageblock) + 1);
     if (mt == Mt::HIGHATOMIC)
       s.set_counter(Counter::nr_reserved_highatomic,
@@ -54,16 +57,83 @@ State build_state(const TransitionSystem& ts, const MemoryLayout& ml) {
     s.set_counter(L.counter_nr_free(b.order), s.counter(L.counter_nr_free(b.order)) + 1);
     if (b.mt != Mt::ISOLATE) s.set_counter(Counter::NR_FREE_PAGES, s.counter(Counter::NR_FREE_PAGES) + n);
     if (b.mt == Mt::CMA) s.set_counter(Counter::NR_FREE_CMA_PAGES, s.counter(Counter::NR_FREE_CMA_PAGES) + n);
-    if (b.mt == Mt::HIGHATOMIC)
+    if (b.mt == Mt::HIGHATOMIC && ts.kernel().has(F_NR_FREE_HIGHATOMIC))
       s.set_counter(Counter::nr_free_highatomic, s.counter(Counter::nr_free_highatomic) + n);
   }
-  for (int c = 0; c < L.nr_cpus; ++c) s.cpu(c)[cpuoff::res_pfn] = NIL;
+  // Pages on pcp lists: the list free_unref_page() picks for the block's type (HIGHATOMIC and CMA
+  // ride MOVABLE), added at the tail so the entries read head first; page->index caches the type.
+  for (const auto& pp : ml.pcp) {
+    Mt mt = ml.pageblock_mt[static_cast<size_t>(g.pageblock_of(pp.pfn))];
+    Mt list_mt = static_cast<int>(mt) >= MIGRATE_PCPTYPES ? Mt::MOVABLE : mt;
+    int pindex = pp.order > PAGE_ALLOC_COSTLY_ORDER ? L.nr_pcp_lists - 1
+                                                    : MIGRATE_PCPTYPES * pp.order + static_cast<int>(list_mt);
+    int list = L.pcp_list(pp.cpu, pindex);
+    for (int p = pp.pfn; p < pp.pfn + (1 << pp.order); ++p) {
+      s.set_owner(p, OWNER_NONE);
+      s.set_flags(p, 0);
+    }
+    if (!ts.kernel().has(F_NO_PCPPAGE_MT_CACHE)) s.set_pcpmt(pp.pfn, static_cast<uint8_t>(mt));
+    int tail = s.list_tail(list);
+    if (tail < 0)
+      s.set_head(list, static_cast<uint8_t>(pp.pfn));
+    else
+      s.set_next(tail, static_cast<uint8_t>(pp.pfn));
+    s.set_list_of(pp.pfn, static_cast<uint8_t>(list));
+    s.set_counter(L.counter_pcp_count(pp.cpu), s.counter(L.counter_pcp_count(pp.cpu)) + (1 << pp.order));
+  }
+  if (g.has_hugetlb()) {
+    // The pool: folio pages belong to hugetlb; vmemmap pages listed for a folio back its struct pages.
+    for (int slot = 0; slot < L.nr_slots; ++slot)
+      for (int i = 0; i < g.hugetlb_vmemmap_pages; ++i) s.set_folio_vmemmap(slot, i, NIL);
+    const auto& hi = ml.hugetlb;
+    int nr = 0, free = 0, temporary = 0;
+    for (const auto& f : hi.folios) {
+      temporary += f.temporary;
+      int slot = L.slot_of(f.pfn);
+      for (int p = f.pfn; p < f.pfn + (1 << g.hugetlb_order); ++p) {
+        s.set_owner(p, OWNER_HUGETLB);
+        s.set_flags(p, 0);
+      }
+      uint8_t flags = FOLIO_hugetlb;
+      if (f.optimized) flags |= FOLIO_vmemmap_optimized;
+      if (f.temporary) flags |= FOLIO_temporary;
+      if (!f.in_use) flags |= FOLIO_freed;
+      s.set_folio_flags(slot, flags);
+      s.set_folio_ref(slot, f.in_use ? 1 : 0);
+      for (size_t i = 0; i < f.vmemmap.size(); ++i) {
+        s.set_folio_vmemmap(slot, static_cast<int>(i), static_cast<uint8_t>(f.vmemmap[i]));
+        s.set_owner(f.vmemmap[i], OWNER_VMEMMAP);
+        s.set_flags(f.vmemmap[i], 0);
+      }
+      int list = L.hugetlb_list(f.in_use ? HL_ACTIVELIST : HL_FREELIST);
+      int tail = s.list_tail(list);
+      if (tail < 0)
+        s.set_head(list, static_cast<uint8_t>(f.pfn));
+      else
+        s.set_next(tail, static_cast<uint8_t>(f.pfn));
+      s.set_list_of(f.pfn, static_cast<uint8_t>(list));
+      ++nr;
+      free += !f.in_use;
+    }
+    s.set_counter(L.counter_hugetlb(HC_nr_huge_pages), nr);
+    s.set_counter(L.counter_hugetlb(HC_free_huge_pages), free);
+    s.set_counter(L.counter_hugetlb(HC_surplus_huge_pages), hi.surplus);
+    s.set_counter(L.counter_hugetlb(HC_resv_huge_pages), hi.resv);
+    // temporary folios (migration targets) are counted in nr_huge_pages, not in max_huge_pages
+    s.set_counter(L.counter_hugetlb(HC_max_huge_pages), hi.max >= 0 ? hi.max : nr - hi.surplus - temporary);
+  }
+  for (int b = 0; b < g.memory_blocks; ++b) s.set_block_state(b, MB_ABSENT);
+  for (int c = 0; c < L.nr_chunks; ++c) {
+    s.set_pmd_backing(c, PMD_UNMAPPED);
+    s.set_pmd_users(c, 0);
+  }
+  for (int c = 0; c < L.nr_threads; ++c) s.cpu(c)[cpuoff::res_pfn] = NIL;
   ts.start_programs(s);
   return st;
 }
 
 MemoryLayout explicit_layout(const Scenario& sc) {
-  return MemoryLayout{sc.pageblock_mt, sc.free, sc.allocated};
+  return MemoryLayout{sc.pageblock_mt, sc.free, sc.allocated, sc.pcp, sc.hugetlb};
 }
 
 namespace {
@@ -137,6 +207,7 @@ long for_each_layout(const Scenario& sc, const std::function<void(const MemoryLa
       for (int p = 0; p < np; ++p) {
         free[static_cast<size_t>(p)] = (mask >> p) & 1;
         if (free[static_cast<size_t>(p)] && must_alloc[static_cast<size_t>(p)]) ok = false;
+        if (free[static_cast<size_t>(p)] && !g.zone_spans_pfn(p)) ok = false;  // another zone's page
       }
       if (!ok) continue;
       buddies.clear();

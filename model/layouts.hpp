@@ -14,6 +14,8 @@ struct MemoryLayout {
   std::vector<Mt> pageblock_mt;
   std::vector<FreeBuddy> free;
   std::vector<Allocation> allocated;  // pages not free and not listed: external, order 0
+  std::vector<PcpPage> pcp;           // pages on pcp lists
+  HugetlbInitial hugetlb;             // the hugetlb pool (geometry with hugetlb)
 };
 
 // Lays a layout out in a fresh state (counters computed from the lists) and starts the programs.

@@ -120,8 +120,12 @@ void Ctx::clear_buddy(int pfn) {
 
 void Ctx::list_add(int list, int pfn) {
   if (s.list_of(pfn) != NIL)
-    throw ModelError(
-        fmt::format("pfn {} added to {} while on {}", pfn, list_name(L, list), list_name(L, s.list_of(pfn))));
+    throw ModelError(fmt::format(
+        "pfn {} added to {} while on {}{}", pfn, list_name(L, list), list_name(L, s.list_of(pfn)),
+        L.is_hugetlb_list(s.list_of(pfn)) || L.is_hugetlb_list(list)
+            ? " (the kernel would corrupt both lists; the hugetlb-pool property reports the folio "
+              "before this happens)"
+            : ""));
   s.set_next(pfn, s.head(list));
   s.set_head(list, static_cast<uint8_t>(pfn));
   s.set_list_of(pfn, static_cast<uint8_t>(list));
@@ -130,8 +134,12 @@ void Ctx::list_add(int list, int pfn) {
 
 void Ctx::list_add_tail(int list, int pfn) {
   if (s.list_of(pfn) != NIL)
-    throw ModelError(
-        fmt::format("pfn {} added to {} while on {}", pfn, list_name(L, list), list_name(L, s.list_of(pfn))));
+    throw ModelError(fmt::format(
+        "pfn {} added to {} while on {}{}", pfn, list_name(L, list), list_name(L, s.list_of(pfn)),
+        L.is_hugetlb_list(s.list_of(pfn)) || L.is_hugetlb_list(list)
+            ? " (the kernel would corrupt both lists; the hugetlb-pool property reports the folio "
+              "before this happens)"
+            : ""));
   int tail = s.list_tail(list);
   if (tail < 0)
     s.set_head(list, static_cast<uint8_t>(pfn));
@@ -193,6 +201,80 @@ void Ctx::set_pcpmt(int pfn, uint8_t mt) {
   if (old == mt) return;
   s.set_pcpmt(pfn, mt);
   rec(Delta{DeltaKind::PcpMigratetype, pfn, 0, 0, old, mt});
+}
+
+void Ctx::set_zone_byte(ZoneByte b, uint8_t v) {
+  uint8_t old = s.zone_byte(b);
+  if (old == v) return;
+  s.set_zone_byte(b, v);
+  rec(Delta{DeltaKind::ZoneByte, b, 0, 0, old, v});
+}
+
+void Ctx::set_folio_flags(int slot, uint8_t flags) {
+  uint8_t old = s.folio_flags(slot);
+  if (old == flags) return;
+  s.set_folio_flags(slot, flags);
+  rec(Delta{DeltaKind::FolioFlags, L.slot_pfn(slot), 0, 0, old, flags});
+}
+
+void Ctx::set_folio_ref(int slot, int ref) {
+  uint8_t old = s.folio_ref(slot);
+  if (old == ref) return;
+  if (ref < 0 || ref > 255) throw ModelError(fmt::format("folio refcount {} out of range", ref));
+  s.set_folio_ref(slot, static_cast<uint8_t>(ref));
+  rec(Delta{DeltaKind::FolioRef, L.slot_pfn(slot), 0, 0, old, ref});
+}
+
+void Ctx::set_folio_vmemmap(int slot, int i, uint8_t pfn) {
+  uint8_t old = s.folio_vmemmap(slot, i);
+  if (old == pfn) return;
+  s.set_folio_vmemmap(slot, i, pfn);
+  rec(Delta{DeltaKind::FolioVmemmap, L.slot_pfn(slot), i, 0, old, pfn});
+}
+
+void Ctx::set_work_pending(bool pending) {
+  uint8_t old = s.work_pending();
+  if (old == pending) return;
+  s.set_work_pending(pending);
+  rec(Delta{DeltaKind::WorkPending, 0, 0, 0, old, pending});
+}
+
+void Ctx::set_block(int block, int field, int v) {
+  int old = field == 0 ? s.block_state(block) : field == 1 ? s.block_altmap(block) : s.altmap_alloc(block);
+  if (old == v) return;
+  if (field == 0)
+    s.set_block_state(block, static_cast<uint8_t>(v));
+  else if (field == 1)
+    s.set_block_altmap(block, static_cast<uint8_t>(v));
+  else
+    s.set_altmap_alloc(block, v);
+  rec(Delta{DeltaKind::MemoryBlock, block, field, 0, old, v});
+}
+
+void Ctx::set_pmd(int chunk, int field, int v) {
+  int old = field == 0 ? s.pmd_backing(chunk) : s.pmd_users(chunk);
+  if (old == v) return;
+  if (field == 0)
+    s.set_pmd_backing(chunk, static_cast<uint8_t>(v));
+  else
+    s.set_pmd_users(chunk, static_cast<uint8_t>(v));
+  rec(Delta{DeltaKind::VmemmapPmd, chunk, field, 0, old, v});
+}
+
+void Ctx::wake_thread(int thread, int proc_id) {
+  uint8_t* a = s.cpu(thread);
+  if (a[cpuoff::depth] != 0) throw ModelError(fmt::format("thread {} woken while it runs", thread));
+  const ProcDef* d = k.procs[static_cast<size_t>(proc_id)];
+  if (!d) throw ModelError(fmt::format("procedure {} is not modelled by this variant", proc_id));
+  uint8_t* f = a + cpuoff::stack;
+  f[0] = static_cast<uint8_t>(proc_id);
+  f[1] = 0;
+  for (int i = 0; i < d->nlocals; ++i) f[2 + i] = 0;
+  a[cpuoff::top] = 0;
+  a[cpuoff::used] = static_cast<uint8_t>(2 + d->nlocals);
+  a[cpuoff::depth] = 1;
+  changed_ = true;
+  note(fmt::format("{} starts on the worker thread", d->name));
 }
 
 void Ctx::note(std::string text) {

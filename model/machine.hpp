@@ -63,6 +63,8 @@ enum class Obs : uint8_t {
   AllocFromBuddy,    // pfn, order: rmqueue handed out pages it took off a buddy list
   KernelCheck,       // check id (see properties), pfn, a, b: a kernel VM_WARN/VM_BUG_ON fired
   FreeNotAllocated,  // pfn, order: a free of pages the caller does not own
+  RetryBound,        // check = which loop (0: offline_pages), a = iterations: a bounded retry hit its bound
+  TestIsolatedBusy,  // pfn = start, a = end: test_pages_isolated() returns -EBUSY
 };
 
 struct Observation {
@@ -93,13 +95,15 @@ using Program = std::vector<Op>;  // a CPU's operations in order
 
 // Byte offsets inside the CPU area of the state.
 namespace cpuoff {
-inline constexpr int op = 0;         // index of the running (or next) operation
-inline constexpr int depth = 1;      // number of frames
-inline constexpr int top = 2;        // offset of the top frame in the stack
-inline constexpr int used = 3;       // stack bytes in use
-inline constexpr int res_pfn = 4;    // pfn the last allocation returned, NIL if it failed
-inline constexpr int res_order = 5;  // order of the last allocation
-inline constexpr int stack = 6;
+inline constexpr int op = 0;           // index of the running (or next) operation
+inline constexpr int depth = 1;        // number of frames
+inline constexpr int top = 2;          // offset of the top frame in the stack
+inline constexpr int used = 3;         // stack bytes in use
+inline constexpr int res_pfn = 4;      // pfn the last allocation returned, NIL if it failed
+inline constexpr int res_order = 5;    // order of the last allocation
+inline constexpr int res_contig = 6;   // last alloc_contig_range(): 0 none, 1 succeeded, 2 failed
+inline constexpr int res_offline = 7;  // last offline_pages(): 0 none, 1 succeeded, 2 failed
+inline constexpr int stack = 8;
 }  // namespace cpuoff
 
 // The context of one step on one CPU.
@@ -168,6 +172,16 @@ class Ctx {
   void set_owner(int pfn, int nr, uint8_t owner);
   void set_page_flags(int pfn, uint8_t flags);  // PG_lru / PG_reserved and the like
   void set_pcpmt(int pfn, uint8_t mt);
+  void set_zone_byte(ZoneByte b, uint8_t v);
+  // hugetlb and memmap_on_memory state (model/state.hpp).
+  void set_folio_flags(int slot, uint8_t flags);
+  void set_folio_ref(int slot, int ref);
+  void set_folio_vmemmap(int slot, int i, uint8_t pfn);
+  void set_work_pending(bool pending);
+  void set_block(int block, int field, int v);  // 0 state, 1 altmap in use, 2 altmap->alloc
+  void set_pmd(int chunk, int field, int v);    // 0 backing, 1 users mask
+  // Starts `proc` on another thread that has no frame (a worker woken by queue_work()).
+  void wake_thread(int thread, int proc_id);
 
   // --- tracing ------------------------------------------------------------------------------
   bool recording() const { return rec_ != nullptr; }

@@ -106,19 +106,33 @@ Verdict parse_verdict(const Reader& r, const toml::node* n) {
 
 }  // namespace
 
+namespace {
+Scenario load_scenario(const std::string& path, const std::string* text);
+}
+
 Scenario load_scenario_file(const std::string& path) {
+  return load_scenario(path, nullptr);
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& path) {
+  return load_scenario(path, &text);
+}
+
+namespace {
+Scenario load_scenario(const std::string& path, const std::string* text) {
   Reader r(path);
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = text ? toml::parse(std::string_view(*text), std::string_view(path)) : toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     auto line = e.source().begin.line;
-    if (!fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
+    if (!text && !fs::exists(path)) throw InputError(fmt::format("{}: no such scenario file", path));
     throw InputError(fmt::format("{}:{}: {}", path, line, e.description()));
   }
-  r.only_keys(
-      doc, {"name", "summary", "reference", "description", "geometry", "initial", "cpu", "check", "expect"},
-      "the scenario");
+  r.only_keys(doc,
+              {"name", "summary", "reference", "description", "geometry", "hugetlb", "memmap_on_memory",
+               "initial", "cpu", "check", "expect"},
+              "the scenario");
   Scenario sc;
   sc.file = path;
   if (!doc.get("name")) r.fail(nullptr, "missing 'name'");
@@ -129,7 +143,10 @@ Scenario load_scenario_file(const std::string& path) {
 
   // [geometry]
   const toml::table& g = r.table(doc, "geometry", "");
-  r.only_keys(g, {"pageblock_order", "max_order", "pageblocks", "cpus"}, "[geometry]");
+  r.only_keys(g,
+              {"pageblock_order", "max_order", "pageblocks", "cpus", "zone_start_pfn", "pcp_high",
+               "pcp_batch", "managed_pages"},
+              "[geometry]");
   sc.geo.pageblock_order =
       static_cast<int>(r.req_int(g, "pageblock_order", "geometry.pageblock_order", 0, Geometry::kMaxOrder));
   sc.geo.max_order =
@@ -137,17 +154,79 @@ Scenario load_scenario_file(const std::string& path) {
   sc.geo.pageblocks =
       static_cast<int>(r.req_int(g, "pageblocks", "geometry.pageblocks", 1, Geometry::kMaxPages));
   sc.geo.cpus = static_cast<int>(r.req_int(g, "cpus", "geometry.cpus", 1, Geometry::kMaxCpus));
+  if (const toml::node* n = g.get("zone_start_pfn"))
+    sc.geo.zone_start_pfn =
+        static_cast<int>(r.integer(n, "geometry.zone_start_pfn", 0, Geometry::kMaxPages - 1));
+  if (const toml::node* n = g.get("pcp_batch"))
+    sc.geo.pcp_batch = static_cast<int>(r.integer(n, "geometry.pcp_batch", 1, 63));
+  if (const toml::node* n = g.get("pcp_high")) {
+    if (!g.get("pcp_batch")) r.fail(n, "geometry.pcp_high needs geometry.pcp_batch");
+    sc.geo.pcp_high = static_cast<int>(r.integer(n, "geometry.pcp_high", 0, 255));
+  } else if (const toml::node* b = g.get("pcp_batch")) {
+    r.fail(b, "geometry.pcp_batch needs geometry.pcp_high");
+  }
+  if (const toml::node* n = g.get("managed_pages"))
+    sc.geo.managed_pages = static_cast<int>(r.integer(n, "geometry.managed_pages", 1, 1 << 30));
+  // [hugetlb]: one hstate (docs/scenario-format.md).
+  if (const toml::node* hn = doc.get("hugetlb")) {
+    if (!hn->is_table()) r.fail(hn, "[hugetlb] must be a table");
+    const toml::table& h = *hn->as_table();
+    r.only_keys(h, {"order", "vmemmap_pages", "nr_overcommit_hugepages"}, "[hugetlb]");
+    sc.geo.hugetlb_order = static_cast<int>(r.req_int(h, "order", "hugetlb.order", 0, Geometry::kMaxOrder));
+    if (const toml::node* n = h.get("vmemmap_pages"))
+      sc.geo.hugetlb_vmemmap_pages =
+          static_cast<int>(r.integer(n, "hugetlb.vmemmap_pages", 0, Geometry::kMaxVmemmapPages));
+    if (const toml::node* n = h.get("nr_overcommit_hugepages"))
+      sc.geo.nr_overcommit_huge_pages =
+          static_cast<int>(r.integer(n, "hugetlb.nr_overcommit_hugepages", 0, 100));
+    if (sc.geo.pcp_enabled())
+      r.fail(hn,
+             "[hugetlb] cannot be combined with pcp lists (geometry.pcp_high/pcp_batch): the "
+             "free_hpage_work worker thread has no CPU of its own in the model");
+  }
+  // [memmap_on_memory]: hot-pluggable memory blocks (docs/scenario-format.md).
+  if (const toml::node* mn = doc.get("memmap_on_memory")) {
+    if (!mn->is_table()) r.fail(mn, "[memmap_on_memory] must be a table");
+    const toml::table& m = *mn->as_table();
+    r.only_keys(m, {"blocks", "struct_page_size", "block_pages", "pmd_pages", "pageblock_pages", "mode"},
+                "[memmap_on_memory]");
+    sc.geo.memory_blocks =
+        static_cast<int>(r.req_int(m, "blocks", "memmap_on_memory.blocks", 1, Geometry::kMaxMemoryBlocks));
+    if (const toml::node* n = m.get("struct_page_size"))
+      sc.geo.struct_page_size = static_cast<int>(r.integer(n, "memmap_on_memory.struct_page_size", 8, 256));
+    if (const toml::node* n = m.get("block_pages"))
+      sc.geo.memory_block_pages = static_cast<int>(r.integer(n, "memmap_on_memory.block_pages", 1, 1 << 22));
+    if (const toml::node* n = m.get("pmd_pages"))
+      sc.geo.pmd_pages = static_cast<int>(r.integer(n, "memmap_on_memory.pmd_pages", 1, 1 << 18));
+    if (const toml::node* n = m.get("pageblock_pages"))
+      sc.geo.mhp_pageblock_pages =
+          static_cast<int>(r.integer(n, "memmap_on_memory.pageblock_pages", 1, 1 << 18));
+    if (const toml::node* n = m.get("mode")) {
+      std::string v = r.string(n, "memmap_on_memory.mode");
+      if (v != "Y" && v != "force")
+        r.fail(n, fmt::format("memmap_on_memory.mode must be \"Y\" or \"force\", got '{}'", v));
+      sc.geo.memmap_force = v == "force";
+    }
+    if (std::string e = sc.geo.validate(); !e.empty()) r.fail(mn, "memmap_on_memory: " + e);
+  }
   if (std::string e = sc.geo.validate(); !e.empty()) r.fail(&g, "geometry: " + e);
   const int nr_pages = sc.geo.nr_pages();
 
   // [initial]
   const toml::table& in = r.table(doc, "initial", "");
-  r.only_keys(in, {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated"}, "[initial]");
+  r.only_keys(in,
+              {"layouts", "migratetypes", "pageblock_migratetype", "free", "allocated", "pcp", "hugetlb",
+               "hugetlb_surplus", "hugetlb_resv", "hugetlb_max"},
+              "[initial]");
+  for (const char* k : {"hugetlb", "hugetlb_surplus", "hugetlb_resv", "hugetlb_max"})
+    if (in.get(k) && !sc.geo.has_hugetlb())
+      r.fail(in.get(k), fmt::format("initial.{} needs a [hugetlb] section", k));
   if (const toml::node* n = in.get("layouts")) {
+    if (sc.geo.has_hugetlb()) r.fail(n, "layouts = \"all\" cannot be combined with [hugetlb]");
     std::string v = r.string(n, "initial.layouts");
     if (v != "all") r.fail(n, fmt::format("initial.layouts must be \"all\", got '{}'", v));
     sc.all_layouts = true;
-    for (const char* k : {"pageblock_migratetype", "free", "allocated"})
+    for (const char* k : {"pageblock_migratetype", "free", "allocated", "pcp", "hugetlb"})
       if (in.get(k))
         r.fail(in.get(k), fmt::format("initial.{} cannot be combined with layouts = \"all\"", k));
     if (const toml::node* m = in.get("migratetypes")) {
@@ -178,8 +257,9 @@ Scenario load_scenario_file(const std::string& path) {
 
     std::vector<int> covered(static_cast<size_t>(nr_pages), -1);  // line that covers each page
     auto claim = [&](const toml::node* n, int pfn, int order, const char* what) {
-      if (pfn < 0 || pfn >= nr_pages)
-        r.fail(n, fmt::format("{} pfn {} is outside the zone (pfns 0..{})", what, pfn, nr_pages - 1));
+      if (pfn < sc.geo.zone_start_pfn || pfn >= nr_pages)
+        r.fail(n, fmt::format("{} pfn {} is outside the zone (pfns {}..{})", what, pfn, sc.geo.zone_start_pfn,
+                              nr_pages - 1));
       if (pfn & ((1 << order) - 1))
         r.fail(n, fmt::format("{} at pfn {} is not aligned to its order {} (a head must be a multiple of {})",
                               what, pfn, order, 1 << order));
@@ -241,6 +321,81 @@ Scenario load_scenario_file(const std::string& path) {
         sc.allocated.push_back(a);
       }
     }
+    if (const toml::node* pn = in.get("pcp")) {
+      if (!sc.geo.pcp_enabled())
+        r.fail(pn, "initial.pcp needs pcp lists: set geometry.pcp_high and geometry.pcp_batch");
+      for (const auto& e : r.array(pn, "initial.pcp")) {
+        if (!e.is_table()) r.fail(&e, "initial.pcp entries must be { cpu = N, pfn = N, order = N }");
+        const toml::table& t = *e.as_table();
+        r.only_keys(t, {"cpu", "pfn", "order"}, "an initial.pcp entry");
+        PcpPage pp;
+        pp.cpu = static_cast<int>(r.req_int(t, "cpu", "pcp.cpu", 0, sc.geo.cpus - 1));
+        pp.pfn = static_cast<int>(r.req_int(t, "pfn", "pcp.pfn", 0, 255));
+        pp.order = static_cast<int>(r.req_int(t, "order", "pcp.order", 0, sc.geo.max_order));
+        if (pp.order > 3 && pp.order != sc.geo.pageblock_order)
+          r.fail(&e, fmt::format("order {} has no pcp list (pcp_allowed_order(): 0..3 and pageblock_order)",
+                                 pp.order));
+        claim(&e, pp.pfn, pp.order, "pcp page");
+        Mt block = sc.pageblock_mt[static_cast<size_t>(sc.geo.pageblock_of(pp.pfn))];
+        if (block == Mt::ISOLATE)
+          r.fail(&e,
+                 fmt::format("pcp page at pfn {} is in an ISOLATE block: free_unref_page() sends those to "
+                             "the buddy",
+                             pp.pfn));
+        sc.pcp.push_back(pp);
+      }
+    }
+    if (const toml::node* hn = in.get("hugetlb")) {
+      const int H = sc.geo.hugetlb_order;
+      for (const auto& e : r.array(hn, "initial.hugetlb")) {
+        if (!e.is_table())
+          r.fail(&e, "initial.hugetlb entries must be { pfn = N, state = \"free\"|\"in_use\", ... }");
+        const toml::table& t = *e.as_table();
+        r.only_keys(t, {"pfn", "state", "optimized", "temporary", "vmemmap"}, "an initial.hugetlb entry");
+        HugeFolio f;
+        f.pfn = static_cast<int>(r.req_int(t, "pfn", "hugetlb.pfn", 0, 255));
+        if (!t.get("state")) r.fail(&t, "a hugetlb entry needs state = \"free\" or \"in_use\"");
+        std::string st = r.string(t.get("state"), "hugetlb.state");
+        if (st != "free" && st != "in_use")
+          r.fail(t.get("state"), fmt::format("hugetlb.state must be \"free\" or \"in_use\", got '{}'", st));
+        f.in_use = st == "in_use";
+        auto flag = [&](const char* key) {
+          const toml::node* b = t.get(key);
+          if (!b) return false;
+          if (!b->is_boolean()) r.fail(b, fmt::format("hugetlb.{} must be true or false", key));
+          return b->as_boolean()->get();
+        };
+        f.optimized = flag("optimized");
+        f.temporary = flag("temporary");
+        if (f.optimized && sc.geo.hugetlb_vmemmap_pages == 0)
+          r.fail(&e, "an optimized hugetlb folio needs [hugetlb] vmemmap_pages (HVO)");
+        claim(&e, f.pfn, H, "hugetlb folio");
+        if (const toml::node* vn = t.get("vmemmap")) {
+          if (f.optimized) r.fail(vn, "an optimized folio has given its vmemmap pages away; drop vmemmap");
+          for (const auto& v : r.array(vn, "hugetlb.vmemmap")) {
+            int p = static_cast<int>(r.integer(&v, "a vmemmap pfn", 0, 255));
+            claim(&v, p, 0, "vmemmap page");
+            f.vmemmap.push_back(p);
+          }
+          if (static_cast<int>(f.vmemmap.size()) != sc.geo.hugetlb_vmemmap_pages)
+            r.fail(vn, fmt::format("hugetlb.vmemmap needs {} pfns (hugetlb.vmemmap_pages), got {}",
+                                   sc.geo.hugetlb_vmemmap_pages, f.vmemmap.size()));
+        }
+        sc.hugetlb.folios.push_back(f);
+      }
+      // Free folios first, in the order given (the free list, head first), then the active ones.
+      std::stable_partition(sc.hugetlb.folios.begin(), sc.hugetlb.folios.end(),
+                            [](const HugeFolio& f) { return !f.in_use; });
+    }
+    int nr = static_cast<int>(sc.hugetlb.folios.size());
+    int nfree = static_cast<int>(std::count_if(sc.hugetlb.folios.begin(), sc.hugetlb.folios.end(),
+                                               [](const HugeFolio& f) { return !f.in_use; }));
+    if (const toml::node* n = in.get("hugetlb_surplus"))
+      sc.hugetlb.surplus = static_cast<int>(r.integer(n, "initial.hugetlb_surplus", 0, nr));
+    if (const toml::node* n = in.get("hugetlb_resv"))
+      sc.hugetlb.resv = static_cast<int>(r.integer(n, "initial.hugetlb_resv", 0, nfree));
+    if (const toml::node* n = in.get("hugetlb_max"))
+      sc.hugetlb.max = static_cast<int>(r.integer(n, "initial.hugetlb_max", 0, 100));
     // Free buddies that would have merged are not a state the kernel leaves behind.
     for (const auto& a : sc.free) {
       for (const auto& b : sc.free) {
@@ -287,10 +442,12 @@ Scenario load_scenario_file(const std::string& path) {
   if (const toml::node* chk = doc.get("check")) {
     if (!chk->is_table()) r.fail(chk, "[check] must be a table");
     const toml::table& t = *chk->as_table();
-    r.only_keys(t, {"properties"}, "[check]");
+    r.only_keys(t, {"properties", "capacity_order"}, "[check]");
     if (const toml::node* p = t.get("properties"))
       for (const auto& e : r.array(p, "check.properties"))
         sc.properties.push_back(r.string(&e, "a property"));
+    if (const toml::node* n = t.get("capacity_order"))
+      sc.geo.capacity_order = static_cast<int>(r.integer(n, "check.capacity_order", 0, sc.geo.max_order));
   }
 
   // [expect]
@@ -319,6 +476,7 @@ Scenario load_scenario_file(const std::string& path) {
   }
   return sc;
 }
+}  // namespace
 
 std::string scenario_dir() {
   if (const char* env = std::getenv("PAGECHECK_SCENARIOS")) return env;

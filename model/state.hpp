@@ -29,8 +29,12 @@ inline constexpr uint8_t PB_MIGRATETYPE_MASK = 0x7;
 inline constexpr uint8_t PB_migrate_isolate = 1 << 4;
 
 // Page owner: who holds an allocated page.
-inline constexpr uint8_t OWNER_NONE = 0;         // free (buddy or pcp) or not yet handed out
-inline constexpr uint8_t OWNER_EXTERNAL = 0xFE;  // allocated before the scenario starts
+inline constexpr uint8_t OWNER_NONE = 0;           // free (buddy or pcp) or not yet handed out
+inline constexpr uint8_t OWNER_EXTERNAL = 0xFE;    // allocated before the scenario starts
+inline constexpr uint8_t OWNER_OFFLINE = 0xFD;     // taken out of the zone by __offline_isolated_pages()
+inline constexpr uint8_t OWNER_OTHER_ZONE = 0xFC;  // below zone_start_pfn: a neighbouring zone's page
+inline constexpr uint8_t OWNER_HUGETLB = 0xFB;     // a hugetlb folio's pages (its refcount is the folio's)
+inline constexpr uint8_t OWNER_VMEMMAP = 0xFA;     // a page backing struct pages (restored vmemmap)
 inline constexpr uint8_t owner_of_cpu(int cpu) {
   return static_cast<uint8_t>(cpu + 1);
 }
@@ -46,29 +50,77 @@ enum class Counter : uint8_t {
   kFixed,
 };
 
-// Lock ids: the zone lock, then each CPU's pcp->lock.
+// Lock ids: the zone lock, then each CPU's pcp->lock, then the two mutexes the pcp machinery
+// takes (pcpu_drain_mutex in __drain_all_pages(), pcp_batch_high_lock in zone_pcp_disable()).
 inline constexpr int LOCK_ZONE = 0;
 inline constexpr int lock_pcp(int cpu) {
   return 1 + cpu;
 }
 
+// Zone bytes besides the lists and counters: the pcp high/batch every CPU's pageset has now
+// (zone_pcp_disable() sets 0/1, zone_pcp_enable() restores the geometry's values).
+enum ZoneByte : uint8_t { ZB_PCP_HIGH = 0, ZB_PCP_BATCH, ZB_COUNT };
+
 // Per-cpu pages lists: order_to_pindex() for the low orders, plus one THP list (v6.5 shape).
 inline constexpr int PAGE_ALLOC_COSTLY_ORDER = 3;
+
+// hugetlb lists, after the pcp lists when the geometry has hugetlb. A folio is linked through its
+// head page's list bytes (folio->lru; the llist uses folio->mapping in the kernel, but a folio on
+// it is on no lru list).
+enum HugetlbList : uint8_t {
+  HL_FREELIST = 0,  // h->hugepage_freelists[0] (one node)
+  HL_ACTIVELIST,    // h->hugepage_activelist
+  HL_HPAGE_LLIST,   // hpage_freelist, the llist of folios whose free is deferred to the worker
+  HL_WORKFN,        // the chain free_hpage_workfn() took with llist_del_all() and walks
+  HL_COUNT,
+};
+
+// hugetlb counters of the hstate, after the zone's counters when the geometry has hugetlb.
+enum HugetlbCounter : uint8_t {
+  HC_nr_huge_pages = 0,
+  HC_free_huge_pages,
+  HC_surplus_huge_pages,
+  HC_resv_huge_pages,
+  HC_max_huge_pages,
+  HC_COUNT,
+};
+
+// Per-folio bits (a hugetlb slot is a hugetlb_order-aligned range): the page type and the
+// HPG_* flags of folio->private (include/linux/hugetlb.h, v6.12).
+enum FolioFlag : uint8_t {
+  FOLIO_hugetlb = 1 << 0,            // folio_test_hugetlb(): the hugetlb page type
+  FOLIO_freed = 1 << 1,              // HPG_freed: on the hugetlb free list
+  FOLIO_vmemmap_optimized = 1 << 2,  // HPG_vmemmap_optimized: its tail struct pages are read-only
+  FOLIO_temporary = 1 << 3,          // HPG_temporary: freed straight to the buddy
+};
+
+// memmap_on_memory: per memory block, its state and its altmap; per vmemmap PMD, what backs it
+// and whose struct pages it holds.
+enum MemoryBlockState : uint8_t { MB_ABSENT = 0, MB_OFFLINE, MB_ONLINE };
+inline constexpr uint8_t PMD_UNMAPPED = 0xFF;
+inline constexpr uint8_t PMD_SYSTEM = 0xFE;  // memmap from ordinary memory (no altmap)
 
 struct Layout {
   Geometry geo;
   int nr_pages = 0, nr_pb = 0, nr_orders = 0, nr_cpus = 0;
-  int nr_buddy_lists = 0;  // nr_orders * MIGRATE_TYPES
-  int nr_pcp_lists = 0;    // per CPU
-  int nr_lists = 0;        // buddy lists, then each CPU's pcp lists
-  int nr_counters = 0;     // kFixed + nr_orders (nr_free) + nr_cpus (pcp->count)
+  int nr_threads = 0;          // the CPUs, then the hugetlb worker (Geometry::nr_threads())
+  int nr_buddy_lists = 0;      // nr_orders * MIGRATE_TYPES
+  int nr_pcp_lists = 0;        // per CPU
+  int first_hugetlb_list = 0;  // after each CPU's pcp lists
+  int nr_lists = 0;            // buddy lists, then each CPU's pcp lists, then the hugetlb lists
+  int nr_counters = 0;         // kFixed + nr_orders (nr_free) + nr_cpus (pcp->count) [+ HC_COUNT]
   int nr_locks = 0;
-  static constexpr int kStackBytes = 48;  // a CPU's call stack of frames
-  static constexpr int kCpuHeader = 6;    // op, depth, top, used, result pfn, result order
+  int lock_drain_mutex = 0, lock_pcp_batch_high = 0;
+  int lock_hugetlb = -1;                  // hugetlb_lock, when the geometry has hugetlb
+  int nr_slots = 0, folio_stride = 0;     // hugetlb slots: flags, refcount, vmemmap pfns
+  int nr_chunks = 0;                      // memmap_on_memory: vmemmap PMDs
+  static constexpr int kStackBytes = 64;  // a CPU's call stack of frames
+  static constexpr int kCpuHeader = 8;    // see cpuoff in machine.hpp
 
   // Byte offsets.
   int off_flags = 0, off_private = 0, off_list = 0, off_next = 0, off_owner = 0, off_pcpmt = 0;
-  int off_pb = 0, off_heads = 0, off_counters = 0, off_locks = 0, off_cpus = 0, cpu_stride = 0;
+  int off_pb = 0, off_heads = 0, off_zone = 0, off_counters = 0, off_locks = 0, off_cpus = 0, cpu_stride = 0;
+  int off_folios = 0, off_work = 0, off_blocks = 0, off_chunks = 0;  // zero-sized unless configured
   int size = 0;
 
   explicit Layout(const Geometry& g);
@@ -76,6 +128,14 @@ struct Layout {
 
   int buddy_list(int order, Mt mt) const { return order * MIGRATE_TYPES + static_cast<int>(mt); }
   bool is_buddy_list(int id) const { return id < nr_buddy_lists; }
+  bool is_pcp_list(int id) const { return id >= nr_buddy_lists && id < first_hugetlb_list; }
+  bool is_hugetlb_list(int id) const { return id >= first_hugetlb_list && id < nr_lists; }
+  int hugetlb_list(HugetlbList l) const { return first_hugetlb_list + l; }
+  int counter_hugetlb(HugetlbCounter c) const {
+    return static_cast<int>(Counter::kFixed) + nr_orders + nr_cpus + c;
+  }
+  int slot_of(int pfn) const { return pfn >> geo.hugetlb_order; }
+  int slot_pfn(int slot) const { return slot << geo.hugetlb_order; }
   int list_order(int id) const { return id / MIGRATE_TYPES; }               // buddy lists only
   Mt list_mt(int id) const { return static_cast<Mt>(id % MIGRATE_TYPES); }  // buddy lists only
   int pcp_list(int cpu, int pindex) const { return nr_buddy_lists + cpu * nr_pcp_lists + pindex; }
@@ -130,10 +190,48 @@ class StateRef {
   int counter(Counter c) const { return counter(static_cast<int>(c)); }
   void set_counter(Counter c, int v) { set_counter(static_cast<int>(c), v); }
 
+  uint8_t zone_byte(ZoneByte b) const { return p_[L_->off_zone + b]; }
+  void set_zone_byte(ZoneByte b, uint8_t v) { p_[L_->off_zone + b] = v; }
+
   uint8_t lock_owner(int lock) const { return p_[L_->off_locks + lock]; }
   void set_lock_owner(int lock, uint8_t v) { p_[L_->off_locks + lock] = v; }
 
   uint8_t* cpu(int c) const { return p_ + L_->off_cpus + c * L_->cpu_stride; }
+
+  // hugetlb slots and the free_hpage_work item.
+  uint8_t folio_flags(int slot) const { return p_[L_->off_folios + slot * L_->folio_stride]; }
+  void set_folio_flags(int slot, uint8_t v) { p_[L_->off_folios + slot * L_->folio_stride] = v; }
+  uint8_t folio_ref(int slot) const { return p_[L_->off_folios + slot * L_->folio_stride + 1]; }
+  void set_folio_ref(int slot, uint8_t v) { p_[L_->off_folios + slot * L_->folio_stride + 1] = v; }
+  uint8_t folio_vmemmap(int slot, int i) const {
+    return p_[L_->off_folios + slot * L_->folio_stride + 2 + i];
+  }
+  void set_folio_vmemmap(int slot, int i, uint8_t v) {
+    p_[L_->off_folios + slot * L_->folio_stride + 2 + i] = v;
+  }
+  uint8_t work_pending() const { return p_[L_->off_work]; }
+  void set_work_pending(uint8_t v) { p_[L_->off_work] = v; }
+
+  // memmap_on_memory: per block state, whether its memmap came from its altmap, altmap->alloc;
+  // per vmemmap PMD the block backing it (or PMD_SYSTEM / PMD_UNMAPPED) and a mask of the blocks
+  // whose struct pages it holds (the kernel marks the rest PAGE_UNUSED).
+  uint8_t block_state(int b) const { return p_[L_->off_blocks + 4 * b]; }
+  void set_block_state(int b, uint8_t v) { p_[L_->off_blocks + 4 * b] = v; }
+  uint8_t block_altmap(int b) const { return p_[L_->off_blocks + 4 * b + 1]; }
+  void set_block_altmap(int b, uint8_t v) { p_[L_->off_blocks + 4 * b + 1] = v; }
+  int altmap_alloc(int b) const {
+    int16_t v;
+    std::memcpy(&v, p_ + L_->off_blocks + 4 * b + 2, 2);
+    return v;
+  }
+  void set_altmap_alloc(int b, int v) {
+    auto w = static_cast<int16_t>(v);
+    std::memcpy(p_ + L_->off_blocks + 4 * b + 2, &w, 2);
+  }
+  uint8_t pmd_backing(int chunk) const { return p_[L_->off_chunks + 2 * chunk]; }
+  void set_pmd_backing(int chunk, uint8_t v) { p_[L_->off_chunks + 2 * chunk] = v; }
+  uint8_t pmd_users(int chunk) const { return p_[L_->off_chunks + 2 * chunk + 1]; }
+  void set_pmd_users(int chunk, uint8_t v) { p_[L_->off_chunks + 2 * chunk + 1] = v; }
 
   // List helpers over the next links (lists are tiny: at most nr_pages entries).
   int list_len(int list) const;

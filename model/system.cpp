@@ -6,8 +6,13 @@ namespace pagecheck::model {
 
 TransitionSystem::TransitionSystem(const Layout& layout, const Kernel& kernel, std::vector<Program> programs)
     : layout_(layout), kernel_(kernel), programs_(std::move(programs)) {
-  if (static_cast<int>(programs_.size()) != layout_.nr_cpus)
+  if (static_cast<int>(programs_.size()) != layout_.nr_cpus &&
+      static_cast<int>(programs_.size()) != layout_.nr_threads)
     throw ModelError("one program per CPU is needed");
+  for (size_t t = static_cast<size_t>(layout_.nr_cpus); t < programs_.size(); ++t)
+    if (!programs_[t].empty()) throw ModelError("a worker thread has no program");
+  // Worker threads (the hugetlb free_hpage_work worker) have no program: queue_work() starts them.
+  programs_.resize(static_cast<size_t>(layout_.nr_threads));
   for (const auto& prog : programs_)
     for (const auto& op : prog)
       if (!kernel_.procs[op.proc])
@@ -26,7 +31,7 @@ void TransitionSystem::start_programs(StateRef s) const {
 }
 
 bool TransitionSystem::all_done(StateRef s) const {
-  for (int c = 0; c < layout_.nr_cpus; ++c)
+  for (int c = 0; c < layout_.nr_threads; ++c)
     if (!cpu_done(s, c)) return false;
   return true;
 }
@@ -59,6 +64,7 @@ StepResult TransitionSystem::run_step(StateRef s, int cpu, const std::vector<int
     if (rec) c.leave(d->name, format_ret(d->ret, c.retval()), c.depth() - 1);
     c.pop_frame();
     if (a[cpuoff::depth] == 0) {
+      if (cpu >= layout_.nr_cpus) break;  // a worker goes idle until queue_work() wakes it again
       int next = a[cpuoff::op] + 1;
       const Program& prog = c.program();
       a[cpuoff::op] = static_cast<uint8_t>(next);

@@ -27,7 +27,10 @@ class TransitionSystem {
   const Layout& layout() const { return layout_; }
   const Kernel& kernel() const { return kernel_; }
   const std::vector<Program>& programs() const { return programs_; }
-  int nr_cpus() const { return layout_.nr_cpus; }
+  // The threads the scheduler runs: every CPU, then the hugetlb worker (if any). A worker thread
+  // has no program; it has a frame only while queue_work() has given it something to run.
+  int nr_cpus() const { return layout_.nr_threads; }
+  bool is_worker(int thread) const { return thread >= layout_.nr_cpus; }
 
   // Pushes each CPU's first operation onto a state whose memory part is already laid out.
   void start_programs(StateRef s) const;

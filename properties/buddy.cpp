@@ -57,7 +57,7 @@ std::optional<Violation> check_buddy_structure(const model::TransitionSystem& ts
   // Which free buddy (head pfn) or pcp list covers each page.
   std::array<uint8_t, model::Geometry::kMaxPages> cover;
   cover.fill(NIL);
-  for (int list = 0; list < L.nr_lists; ++list) {
+  for (int list = 0; list < L.first_hugetlb_list; ++list) {  // hugetlb lists: properties/hugetlb.cpp
     bool buddy = L.is_buddy_list(list);
     for (int p = s.head(list); p != NIL; p = s.next(p)) {
       if (s.list_of(p) != list)
@@ -147,18 +147,107 @@ std::optional<Violation> check_free_accounting(const model::TransitionSystem& ts
   return std::nullopt;
 }
 
+// Offlined blocks stay isolated; offline_pages() takes them off the count in a zone->lock section
+// after __offline_isolated_pages(), so while a block's pages are all offline either count is right.
 std::optional<Violation> check_isolate_accounting(const model::TransitionSystem& ts, StateRef s) {
   const Layout& L = ts.layout();
-  int n = 0;
-  for (int pb = 0; pb < L.nr_pb; ++pb) n += model::pageblock_type(s, pb) == Mt::ISOLATE;
-  if (s.counter(Counter::nr_isolate_pageblock) != n) {
+  int n = 0, offline = 0;
+  for (int pb = 0; pb < L.nr_pb; ++pb) {
+    if (model::pageblock_type(s, pb) != Mt::ISOLATE) continue;
+    ++n;
+    bool all_offline = true;
+    for (int p = pb << L.geo.pageblock_order; p < (pb + 1) << L.geo.pageblock_order; ++p)
+      all_offline = all_offline && s.owner(p) == model::OWNER_OFFLINE;
+    offline += all_offline;
+  }
+  int have = s.counter(Counter::nr_isolate_pageblock);
+  if (have != n && have != n - offline) {
     Violation v;
     v.property = "isolate-accounting";
-    v.message = fmt::format("nr_isolate_pageblock is {} but {} pageblocks are isolated",
-                            s.counter(Counter::nr_isolate_pageblock), n);
+    v.message =
+        offline ? fmt::format("nr_isolate_pageblock is {} but {} pageblocks are isolated, {} of them offline",
+                              have, n, offline)
+                : fmt::format("nr_isolate_pageblock is {} but {} pageblocks are isolated", have, n);
     return v;
   }
   return std::nullopt;
+}
+
+std::optional<Violation> check_pcp_accounting(const model::TransitionSystem& ts, StateRef s) {
+  const Layout& L = ts.layout();
+  for (int cpu = 0; cpu < L.nr_cpus; ++cpu) {
+    int pages = 0;
+    for (int pindex = 0; pindex < L.nr_pcp_lists; ++pindex)
+      pages += s.list_len(L.pcp_list(cpu, pindex)) << L.pcp_pindex_order(pindex);
+    int idx = L.counter_pcp_count(cpu);
+    if (s.counter(idx) != pages) {
+      Violation v;
+      v.property = "pcp-accounting";
+      v.message = fmt::format("{} is {} but cpu{}'s pcp lists hold {} pages", model::counter_name(L, idx),
+                              s.counter(idx), cpu, pages);
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+// Counted by the type bits: from v6.17 an isolated block keeps its type there. Before v6.17 an
+// isolated block has lost it, so the count is compared only while no block is isolated.
+std::optional<Violation> check_highatomic_accounting(const model::TransitionSystem& ts, StateRef s) {
+  const Layout& L = ts.layout();
+  const bool bit = ts.kernel().has(model::F_PB_ISOLATE_BIT);
+  int blocks = 0;
+  for (int pb = 0; pb < L.nr_pb; ++pb) {
+    uint8_t bits = s.pb_bits(pb);
+    if (!bit && model::pageblock_type(s, pb) == Mt::ISOLATE) return std::nullopt;
+    blocks += static_cast<Mt>(bits & model::PB_MIGRATETYPE_MASK) == Mt::HIGHATOMIC;
+  }
+  int want = blocks * L.geo.pageblock_nr_pages();
+  Violation v;
+  v.property = "highatomic-accounting";
+  if (s.counter(Counter::nr_reserved_highatomic) != want) {
+    v.message = fmt::format("nr_reserved_highatomic is {} but {} pageblock{} of {} pages {} HIGHATOMIC",
+                            s.counter(Counter::nr_reserved_highatomic), blocks, blocks == 1 ? "" : "s",
+                            L.geo.pageblock_nr_pages(), blocks == 1 ? "is" : "are");
+    return v;
+  }
+  if (ts.kernel().has(model::F_NR_FREE_HIGHATOMIC)) {
+    int pages = 0;
+    for (int o = 0; o < L.nr_orders; ++o) pages += s.list_len(L.buddy_list(o, Mt::HIGHATOMIC)) << o;
+    if (s.counter(Counter::nr_free_highatomic) != pages) {
+      v.message = fmt::format("nr_free_highatomic is {} but the HIGHATOMIC lists hold {} pages",
+                              s.counter(Counter::nr_free_highatomic), pages);
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+// At the end every page is accounted for exactly once: on a buddy list, on a pcp list, held by
+// a CPU or the outside, or offline; and the counters agree with the lists.
+std::optional<Violation> check_pages_conserved(const model::TransitionSystem& ts, StateRef s) {
+  if (auto v = check_buddy_structure(ts, s)) {
+    v->property = "pages-conserved";
+    return v;
+  }
+  if (auto v = check_pcp_accounting(ts, s)) {
+    v->property = "pages-conserved";
+    return v;
+  }
+  for (int lock = 0; lock < ts.layout().nr_locks; ++lock) {
+    if (s.lock_owner(lock) != 0) {
+      Violation v;
+      v.property = "pages-conserved";
+      v.message = fmt::format("every CPU has finished but lock {} is still held by cpu{}", lock,
+                              s.lock_owner(lock) - 1);
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+bool has_isolate_counter(const model::Kernel& k) {
+  return k.has(model::F_ISOLATE_RECHECK_ON_FREE);
 }
 
 }  // namespace
@@ -183,8 +272,28 @@ void add_buddy_properties(std::vector<Property>& v) {
                "all variants", applies_everywhere, check_free_accounting});
   v.push_back({"isolate-accounting", Kind::State,
                "zone->nr_isolate_pageblock equals the number of isolated pageblocks",
-               "unchecked; has_isolate_pageblock() relies on it", "all variants", applies_everywhere,
-               check_isolate_accounting});
+               "unchecked; has_isolate_pageblock() relies on it (the counter is ad53f92eb416's)",
+               "kernels with ad53f92eb416", has_isolate_counter, check_isolate_accounting});
+  v.push_back(
+      {"pcp-accounting", Kind::State, "each CPU's pcp->count equals the pages on its pcp lists",
+       "unchecked; free_pcppages_bulk() trusts it (\"Ensure proper count is passed which otherwise would "
+       "stuck in the below while (list_empty(list)) loop\")",
+       "all variants (scenarios with pcp lists)", applies_everywhere, check_pcp_accounting});
+  v.push_back(
+      {"highatomic-accounting", Kind::State,
+       "zone->nr_reserved_highatomic is pageblock_nr_pages per HIGHATOMIC pageblock; from v6.12 "
+       "zone->nr_free_highatomic equals the pages on the HIGHATOMIC lists",
+       "unchecked; unreserve_highatomic_pageblock() guards against underflow (\"It should never happen "
+       "but changes to locking could inadvertently allow a per-cpu drain to add pages to "
+       "MIGRATE_HIGHATOMIC while unreserving\")",
+       "all variants", applies_everywhere, check_highatomic_accounting});
+  v.push_back(
+      {"pages-conserved", Kind::EndState,
+       "when every CPU has finished, each page is on exactly one free list, pcp list or owner, the "
+       "pcp counts match their lists and no lock is held",
+       "the bad-page checks of free_pages_prepare()/check_new_pages() and the buddy invariants at the "
+       "end of the run",
+       "all variants", applies_everywhere, check_pages_conserved});
 }
 
 }  // namespace pagecheck::props

@@ -15,6 +15,7 @@ enum class Kind : uint8_t {
   State,     // checked on every reachable state
   Event,     // checked when the model reports an observation during a step
   EndState,  // checked on states where every CPU has finished
+  Progress,  // "every operation can finish": checked on the whole state graph (checker/liveness.hpp)
 };
 const char* kind_name(Kind k);
 
@@ -44,14 +45,19 @@ class PropertySet : public model::Observer {
   std::optional<model::Violation> check_end(const model::TransitionSystem& ts, model::StateRef s) const;
   void observe(model::Ctx& ctx, const model::Observation& o) override;
   bool empty() const { return props_.empty(); }
+  bool has_progress() const { return has_progress_; }
 
  private:
   std::vector<const Property*> props_;
   std::vector<const Property*> state_, end_, event_;
+  bool has_progress_ = false;
 };
 
 // Resolves names (all of them when `names` is empty: every property that applies to the
-// kernel); throws InputError for an unknown name or one that does not apply.
-PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where);
+// kernel); throws InputError for an unknown name, and for one that does not apply unless
+// `not_applicable` collects those (a scenario's [check] list names properties for all the
+// kernels its [expect] covers).
+PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where,
+                   std::vector<std::string>* not_applicable = nullptr);
 
 }  // namespace pagecheck::props

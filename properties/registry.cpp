@@ -12,6 +12,7 @@ const char* kind_name(Kind k) {
     case Kind::State: return "state";
     case Kind::Event: return "event";
     case Kind::EndState: return "end-state";
+    case Kind::Progress: return "progress";
   }
   return "?";
 }
@@ -25,6 +26,10 @@ const std::vector<Property>& registry() {
     std::vector<Property> v;
     add_buddy_properties(v);
     add_isolation_properties(v);
+    add_kernel_check_properties(v);
+    add_hugetlb_properties(v);
+    add_hotplug_properties(v);
+    add_progress_properties(v);
     return v;
   }();
   return r;
@@ -41,6 +46,7 @@ PropertySet::PropertySet(std::vector<const Property*> props) : props_(std::move(
     if (p->kind == Kind::State && p->check) state_.push_back(p);
     if (p->kind == Kind::EndState && p->check) end_.push_back(p);
     if (p->observe) event_.push_back(p);
+    if (p->kind == Kind::Progress) has_progress_ = true;
   }
 }
 
@@ -62,7 +68,8 @@ void PropertySet::observe(model::Ctx& ctx, const model::Observation& o) {
   for (const Property* p : event_) p->observe(ctx, o);
 }
 
-PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where) {
+PropertySet select(const std::vector<std::string>& names, const model::Kernel& k, const std::string& where,
+                   std::vector<std::string>* not_applicable) {
   std::vector<const Property*> v;
   if (names.empty()) {
     for (const auto& p : registry())
@@ -75,6 +82,10 @@ PropertySet select(const std::vector<std::string>& names, const model::Kernel& k
       std::string known;
       for (const auto& q : registry()) known += (known.empty() ? "" : ", ") + std::string(q.name);
       throw InputError(fmt::format("{}unknown property '{}'; expected one of: {}", where, n, known));
+    }
+    if (!p->applies(k) && not_applicable) {
+      not_applicable->push_back(n);
+      continue;
     }
     if (!p->applies(k))
       throw InputError(

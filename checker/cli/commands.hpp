@@ -18,6 +18,10 @@ int exit_code(model::Verdict v);
 using Runner = std::function<int()>;
 Runner add_list(CLI::App& app);
 Runner add_check(CLI::App& app);
+Runner add_replay(CLI::App& app);
+Runner add_show(CLI::App& app);
+Runner add_explain(CLI::App& app);
+Runner add_compare(CLI::App& app);
 Runner add_prove(CLI::App& app);
 
 }  // namespace pagecheck::cli

@@ -151,18 +151,43 @@ Result SmtEngine::check(const checker::Bounds& b) {
       st.push_back(fresh_state(w.ctx, enc.S, fmt::format("s{}", d)));
       sched.push_back(w.ctx.bv_const(fmt::format("cpu@{}", d - 1).c_str(), kByteBits));
       std::vector<z3::expr> viol;
+      z3::expr unsup = w.ctx.bool_val(false);
       w.solver.add(enc.transition(st[static_cast<size_t>(d - 1)], st[static_cast<size_t>(d)], sched.back(),
-                                  d - 1, viol));
+                                  d - 1, viol, unsup));
       events.push_back(viol);
       stats_.encode_seconds += since(te);
+      // A step into code the encoding does not model: is one reachable (along modelled steps)?
+      // Its successor means nothing, so from here on the search follows modelled steps only.
+      if (!unsup.is_false()) {
+        if (unsupported_depth_ < 0) {
+          z3::expr lit = w.ctx.bool_const(fmt::format("unsupported@{}", d).c_str());
+          w.solver.add(z3::implies(lit, unsup));
+          z3::check_result u = w.check(lit, fmt::format("an unencoded path at step {}?", d));
+          if (u == z3::unknown) {
+            unknown(d);
+            break;
+          }
+          if (u == z3::sat) unsupported_depth_ = d;
+        }
+        w.solver.add(lnot(unsup));
+      }
     }
     // Is there an execution with d steps (from some initial state) at all? The control states
     // bound it when they form no cycle; otherwise ask.
     const int bound = enc.max_steps();
     const bool at_limit = b.max_depth >= 0 && d > b.max_depth;
+    // Never "holds" where an unencoded path was reachable: the executions past it are unchecked.
+    auto holds_or_incomplete = [&] {
+      if (unsupported_depth_ < 0) return;
+      incomplete(
+          fmt::format("step {} of some execution reaches {}, which the SMT engine does not encode; "
+                      "no violation along the encoded executions (use --engine explicit)",
+                      unsupported_depth_, kUnsupportedPaths));
+    };
     if (bound >= 0 && d > bound) {
       stats_.exhausted = true;
       res.verdict = Verdict::Holds;
+      holds_or_incomplete();
       break;
     }
     if (bound < 0 || at_limit) {
@@ -174,11 +199,17 @@ Result SmtEngine::check(const checker::Bounds& b) {
       if (any == z3::unsat) {
         stats_.exhausted = true;
         res.verdict = Verdict::Holds;
+        holds_or_incomplete();
         break;
       }
     }
     if (at_limit) {
       incomplete(fmt::format("--max-depth {} reached with executions left to explore", b.max_depth));
+      if (unsupported_depth_ >= 0)
+        res.incomplete_reason += fmt::format(
+            ", and step {} of some execution reaches {}, which the SMT engine "
+            "does not encode",
+            unsupported_depth_, kUnsupportedPaths);
       break;
     }
     z3::expr bad = lnot(enc.state_ok(st[static_cast<size_t>(d)]));
@@ -216,6 +247,10 @@ Result SmtEngine::check(const checker::Bounds& b) {
       res.violation = std::move(*v);
       for (int cpu : cpus) res.path.push_back({cpu, 0});
       res.initial_index = initial_index_of(sc_, ts_, initial);
+      // Where the enumeration is small enough to place the layout, say which of how many it is.
+      if (res.initial_index >= 0 && sc_.all_layouts)
+        initial_count_ = static_cast<int>(model::for_each_layout(sc_, [](const model::MemoryLayout&) {}));
+      if (res.initial_index < 0) res.initial_index = 0;
       cex_initial_ = std::move(initial);
       break;
     }

@@ -29,6 +29,9 @@ class SmtEngine : public checker::Engine {
   // The concrete initial state of the counterexample (after a violation).
   const std::optional<model::State>& counterexample_initial() const { return cex_initial_; }
   const SmtStats& stats() const { return stats_; }
+  // How many explicit initial layouts the counterexample's index counts among (1 where the
+  // enumeration of layouts = "all" is too large to place it).
+  int initial_count() const { return initial_count_; }
 
  private:
   const model::Scenario& sc_;
@@ -38,7 +41,13 @@ class SmtEngine : public checker::Engine {
   SmtOptions opt_;
   SmtStats stats_;
   std::optional<model::State> cex_initial_;
+  int initial_count_ = 1;
+  int unsupported_depth_ = -1;  // the first step at which an unencoded path is reachable
 };
+
+// What Exec::unsupported() marks, in words (for the "incomplete" verdicts).
+inline constexpr const char* kUnsupportedPaths =
+    "the fallback allocation path (__rmqueue_fallback(): the requested type's free lists are empty)";
 
 // The initial condition of a scenario for the encoder: its explicit layout, or every layout
 // (layouts = "all", or `all_layouts` for a scenario with an explicit one, over UNMOVABLE,

@@ -58,7 +58,19 @@ Encoder::Encoder(z3::context& ctx, const model::TransitionSystem& t, const std::
       if (std::find(std::begin(kEncodedOps), std::end(kEncodedOps), name) == std::end(kEncodedOps))
         throw InputError(
             fmt::format("the SMT engine does not encode operation '{}'; use --engine explicit", op.text));
+      if (name == "alloc_pages" && model::op_arg(op, "highatomic") && model::op_arg(op, "order") > 0)
+        throw InputError(fmt::format(
+            "the SMT engine does not encode the highatomic reserve of '{}'; use --engine explicit", op.text));
     }
+  // The geometry: what the encoded state has room for.
+  const model::Geometry& g = ts.layout().geo;
+  auto refuse = [](const char* what) {
+    throw InputError(fmt::format("the SMT engine does not encode {}; use --engine explicit", what));
+  };
+  if (g.pcp_enabled()) refuse("per-cpu page lists (geometry pcp_batch > 0)");
+  if (g.zone_start_pfn != 0) refuse("a zone that starts above pfn 0 (geometry zone_start_pfn)");
+  if (g.has_hugetlb()) refuse("hugetlb (geometry hugetlb_order)");
+  if (g.memory_blocks > 0) refuse("memory hotplug (geometry memory_blocks)");
   env.k = &k;
   env.K = &K;
   env.S = &S;
@@ -99,7 +111,7 @@ std::vector<PathResult> Encoder::paths(const SymState& s, int cpu, const Ctrl& f
     pending.pop_back();
     Exec x(c, env, s, cpu, from, script);
     run_body(x);
-    out.push_back(PathResult{from, x.ctrl, x.path, x.s, x.viol});
+    out.push_back(PathResult{from, x.ctrl, x.path, x.s, x.viol, x.unsup});
     const auto& taken = x.taken();
     for (size_t j = script.size(); j < taken.size(); ++j) {
       std::vector<bool> sib(taken.begin(), taken.begin() + static_cast<long>(j));
@@ -155,7 +167,8 @@ void Encoder::explore_configs() const {
 }
 
 StepEnc Encoder::step(const SymState& s, int cpu, int max_dist) const {
-  StepEnc r{c.bool_val(false), s, std::vector<z3::expr>(env.events.size(), c.bool_val(false))};
+  StepEnc r{c.bool_val(false), s, std::vector<z3::expr>(env.events.size(), c.bool_val(false)),
+            c.bool_val(false)};
   std::vector<std::pair<z3::expr, const PathResult*>> conds;
   std::vector<PathResult> all;
   for (const auto& [ctrl, dist] : configs(cpu)) {
@@ -172,13 +185,15 @@ StepEnc Encoder::step(const SymState& s, int cpu, int max_dist) const {
     for (auto it = all.rbegin(); it != all.rend(); ++it) val = cond(it->cond, it->next.v[v], val);
     r.next.v[v] = val;
   }
-  for (const PathResult& p : all)
+  for (const PathResult& p : all) {
     for (size_t i = 0; i < r.viol.size(); ++i) r.viol[i] = lor(r.viol[i], land(p.cond, p.viol[i]));
+    r.unsup = lor(r.unsup, land(p.cond, p.unsup));
+  }
   return r;
 }
 
 z3::expr Encoder::transition(const SymState& s, const SymState& t, const z3::expr& sel, int max_dist,
-                             std::vector<z3::expr>& viol) const {
+                             std::vector<z3::expr>& viol, z3::expr& unsup) const {
   std::vector<StepEnc> steps;
   for (int cpu = 0; cpu < S.ncpus; ++cpu) steps.push_back(step(s, cpu, max_dist));
   auto is = [&](int cpu) { return eq(sel, num(c, cpu, kByteBits)); };
@@ -191,9 +206,12 @@ z3::expr Encoder::transition(const SymState& s, const SymState& t, const z3::exp
     r = land(r, eq(t.v[v], val));
   }
   viol.assign(env.events.size(), c.bool_val(false));
-  for (int cpu = 0; cpu < S.ncpus; ++cpu)
+  unsup = c.bool_val(false);
+  for (int cpu = 0; cpu < S.ncpus; ++cpu) {
     for (size_t i = 0; i < viol.size(); ++i)
       viol[i] = lor(viol[i], land(is(cpu), steps[static_cast<size_t>(cpu)].viol[i]));
+    unsup = lor(unsup, land(is(cpu), steps[static_cast<size_t>(cpu)].unsup));
+  }
   return r;
 }
 

@@ -24,6 +24,7 @@ struct PathResult {
   z3::expr cond;  // the path's condition (decisions taken)
   SymState next;
   std::vector<z3::expr> viol;  // per event property
+  z3::expr unsup;              // the path reached code the encoding does not model
 };
 
 // One CPU's step from a state: the successor (meaningful where `enabled`), the event
@@ -32,6 +33,7 @@ struct StepEnc {
   z3::expr enabled;
   SymState next;
   std::vector<z3::expr> viol;
+  z3::expr unsup;  // the step reaches code the encoding does not model (next is meaningless)
 };
 
 // A candidate strengthening for k-induction: a property's SMT form, or a lemma of the encoding.
@@ -87,10 +89,11 @@ class Encoder {
   std::vector<PathResult> paths(const SymState& s, int cpu, const Ctrl& from) const;
   // cpu's step from s, over the control states reached within `max_dist` own steps.
   StepEnc step(const SymState& s, int cpu, int max_dist) const;
-  // s -> t by the CPU `sel` (a byte variable): the constraint, and per event property whether
-  // the step raised it.
+  // s -> t by the CPU `sel` (a byte variable): the constraint, per event property whether the
+  // step raised it, and whether it reached code the encoding does not model (`unsup`; t is then
+  // meaningless).
   z3::expr transition(const SymState& s, const SymState& t, const z3::expr& sel, int max_dist,
-                      std::vector<z3::expr>& viol) const;
+                      std::vector<z3::expr>& viol, z3::expr& unsup) const;
 
   // The selected state (and, where every CPU is done, end-state) properties hold on s.
   z3::expr state_ok(const SymState& s) const;

@@ -23,6 +23,7 @@ Exec::Exec(z3::context& ctx, const ExecEnv& e, const SymState& pre, int cpu_, co
       cpu(cpu_),
       ctrl(start),
       retval(smt::I(ctx, 0)),
+      unsup(ctx.bool_val(false)),
       script_(script) {
   viol.assign(env.events.size(), F());
   // The locals the control state fixes are constants here (its guard says the state has them).

@@ -57,6 +57,10 @@ class Exec {
   int regions = 0;  // regions run in this step (a locked section, or one unlocked read)
   z3::expr retval;
   std::vector<z3::expr> viol;  // per event property: this step raised it
+  // The step reached code the encoding does not model (unsupported()): its successor is
+  // meaningless, so BMC and k-induction exclude such steps and report whether one is reachable.
+  z3::expr unsup;
+  void unsupported() { unsup = lor(unsup, g); }
 
   // --- ints ---------------------------------------------------------------------------------
   z3::expr I(int64_t v) const { return smt::I(c, v); }

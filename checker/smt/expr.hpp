@@ -86,6 +86,13 @@ PAGECHECK_SMT_FOLD2(bor, a | b, x | y)
 PAGECHECK_SMT_FOLD2(bxor, a ^ b, x ^ y)
 #undef PAGECHECK_SMT_FOLD2
 
+// Signed division truncating toward zero, as C's int division (b a non-zero constant).
+inline z3::expr sdiv(const z3::expr& a, const z3::expr& b) {
+  same_bv("sdiv", a, b);
+  int64_t x, y;
+  if (numeral(a, x) && numeral(b, y) && y != 0) return num(a.ctx(), x / y, a.get_sort().bv_size());
+  return z3::to_expr(a.ctx(), Z3_mk_bvsdiv(a.ctx(), a, b));
+}
 inline z3::expr bnot(const z3::expr& a) {
   int64_t x;
   if (numeral(a, x)) return num(a.ctx(), ~x, a.get_sort().bv_size());

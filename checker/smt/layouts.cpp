@@ -134,8 +134,11 @@ z3::expr Encoder::layouts(const SymState& s0, const std::vector<Mt>& types) cons
                    count([&](int p) { return pages_of(p, lnot(mt_is(p, Mt::ISOLATE))); })));
   ok = land(ok, eq(v.counter(static_cast<int>(model::Counter::NR_FREE_CMA_PAGES)),
                    count([&](int p) { return pages_of(p, mt_is(p, Mt::CMA)); })));
+  // zone->nr_free_highatomic is kept from v6.12 (build_state() counts only then).
   ok = land(ok, eq(v.counter(static_cast<int>(model::Counter::nr_free_highatomic)),
-                   count([&](int p) { return pages_of(p, mt_is(p, Mt::HIGHATOMIC)); })));
+                   ts.kernel().has(model::F_NR_FREE_HIGHATOMIC)
+                       ? count([&](int p) { return pages_of(p, mt_is(p, Mt::HIGHATOMIC)); })
+                       : I(0)));
   z3::expr isolated = I(0), highatomic = I(0);
   for (int b = 0; b < nb; ++b) {
     isolated =
@@ -143,11 +146,14 @@ z3::expr Encoder::layouts(const SymState& s0, const std::vector<Mt>& types) cons
     highatomic = add(highatomic, cond(eq(type[static_cast<size_t>(b)], I(static_cast<int>(Mt::HIGHATOMIC))),
                                       I(g.pageblock_nr_pages()), I(0)));
   }
+  // zone->nr_isolate_pageblock exists from ad53f92eb416 (build_state() counts only then).
+  if (!ts.kernel().has(model::F_ISOLATE_RECHECK_ON_FREE)) isolated = I(0);
   ok = land(ok, eq(v.counter(static_cast<int>(model::Counter::nr_isolate_pageblock)), isolated));
   ok = land(ok, eq(v.counter(static_cast<int>(model::Counter::nr_reserved_highatomic)), highatomic));
 
   // The CPUs: each program's first operation pushed, as start_programs() does.
-  model::MemoryLayout empty{std::vector<Mt>(static_cast<size_t>(nb), types.front()), {}, {}};
+  model::MemoryLayout empty;
+  empty.pageblock_mt.assign(static_cast<size_t>(nb), types.front());
   const std::vector<int> started = values_of(S, build_state(ts, empty).ref(), k);
   for (int cpu = 0; cpu < S.ncpus; ++cpu)
     for (int f = 0; f < C_count; ++f) {

@@ -50,10 +50,14 @@ void enc___mod_zone_freepage_state(Exec& x, const Int& nr_pages, const Int& mt) 
   x.mod_counter(Counter::NR_FREE_CMA_PAGES, nr_pages);
 }
 
-// account_freepages(), mm/page_alloc.c, v6.11 (e0932b6c1f94)
+// account_freepages(), mm/page_alloc.c, v6.11 (e0932b6c1f94); v6.12.8 adds nr_free_highatomic.
 void enc_account_freepages(Exec& x, const Int& nr_pages, const Int& mt) {
   Exec::When w(x, lnot(is_migrate_isolate(x, mt)));
   enc___mod_zone_freepage_state(x, nr_pages, mt);
+  if (x.k.has(model::F_NR_FREE_HIGHATOMIC)) {
+    Exec::When h(x, eq(mt, x.I(static_cast<int>(Mt::HIGHATOMIC))));
+    x.mod_counter(Counter::nr_free_highatomic, nr_pages);
+  }
 }
 
 namespace {
@@ -113,9 +117,13 @@ Bool buddy_merge_likely(Exec& x, const Int& pfn, const Int& buddy_pfn, const Int
               ge(find_buddy_page_pfn(x, higher_page_pfn, add(order, x.I(1))), x.I(0)));
 }
 
-// __free_one_page(), mm/page_alloc.c, v6.1.8; e6cf9e1c4cde and e0932b6c1f94 as in v6.11.
-// The merge loop runs at most MAX_PAGE_ORDER times (order grows by one each time from >= 0).
+// __free_one_page(), mm/page_alloc.c, v6.1.8; e6cf9e1c4cde and e0932b6c1f94 as in v6.11. Without
+// d9dddbf55667 a page freed onto an ISOLATE list merges no further than pageblock_order (3c605096d315);
+// the V2 posting retypes the buddy before taking it off its list (2/6) and reads buddy_mt at every
+// order (6/6). The merge loop runs at most MAX_PAGE_ORDER times (order grows by one each time).
 void __free_one_page(Exec& x, const Int& pfn0, const Int& order0, const Int& mt, int fpi) {
+  using model::F_MERGE_CHECKS_BUDDY_TYPE, model::F_V2_BUDDY_MT_EVERY_ORDER,
+      model::F_V2_MERGE_RETYPE_BEFORE_DEL;
   Int pfn = pfn0, order = order0;
   const int max = MAX_PAGE_ORDER(x);
   if (x.k.has(model::F_ACCOUNT_FREEPAGES)) {
@@ -124,23 +132,37 @@ void __free_one_page(Exec& x, const Int& pfn0, const Int& order0, const Int& mt,
     Exec::When w(x, lnot(is_migrate_isolate(x, mt)));
     enc___mod_zone_freepage_state(x, shift_left(x.I(1), order), mt);
   }
+  // 3c605096d315: "restrict max order of merging on isolated pageblock"
+  const Int max_order =
+      x.k.has(F_MERGE_CHECKS_BUDDY_TYPE)
+          ? x.I(max)
+          : cond(is_migrate_isolate(x, mt), x.I(std::min(max, pageblock_order(x))), x.I(max));
   Int buddy_pfn = x.I(0);
   Bool live = x.T();
   for (int it = 0; it < max; ++it) {
-    const Bool run = land(live, lt(order, x.I(max)));
+    const Bool run = land(live, lt(order, max_order));
     Exec::When w(x, run);
     x.assign(buddy_pfn, bxor(pfn, shift_left(x.I(1), order)));
     const Bool is_buddy = page_is_buddy(x, buddy_pfn, order);
-    // "prevent merge between freepages on pageblock without fallbacks and normal pageblock"
-    const Bool big = ge(order, x.I(pageblock_order(x)));
-    const Int buddy_mt = cond(big, x.K.get_pfnblock_migratetype(x, buddy_pfn), mt);
-    const Bool stop = land(big, land(ne(mt, buddy_mt), lor(lnot(migratetype_is_mergeable(x, mt)),
-                                                           lnot(migratetype_is_mergeable(x, buddy_mt)))));
+    Int buddy_mt = x.k.has(F_V2_BUDDY_MT_EVERY_ORDER) ? x.K.get_pfnblock_migratetype(x, buddy_pfn) : mt;
+    Bool big = x.F(), stop = x.F();
+    if (x.k.has(F_MERGE_CHECKS_BUDDY_TYPE)) {
+      // "prevent merge between freepages on pageblock without fallbacks and normal pageblock"
+      big = ge(order, x.I(pageblock_order(x)));
+      buddy_mt = cond(big, x.K.get_pfnblock_migratetype(x, buddy_pfn), buddy_mt);
+      stop = land(big, land(ne(mt, buddy_mt), lor(lnot(migratetype_is_mergeable(x, mt)),
+                                                  lnot(migratetype_is_mergeable(x, buddy_mt)))));
+    }
     const Bool merge = land(is_buddy, lnot(stop));
     live = land(run, merge);
     Exec::When m(x, merge);
+    if (x.k.has(F_V2_MERGE_RETYPE_BEFORE_DEL)) {
+      // V2 2/6: the buddy's block is retyped while the buddy is still on its list.
+      Exec::When f(x, land(big, ne(buddy_mt, mt)));
+      x.K.set_pageblock_migratetype(x, buddy_pfn, mt);
+    }
     x.K.__del_page_from_free_list(x, buddy_pfn, order, buddy_mt);
-    if (x.k.has(model::F_MERGE_FIXES_BLOCK_TYPE)) {
+    if (x.k.has(model::F_MERGE_FIXES_BLOCK_TYPE) && !x.k.has(F_V2_MERGE_RETYPE_BEFORE_DEL)) {
       Exec::When f(x, ne(buddy_mt, mt));
       x.K.set_pageblock_migratetype(x, buddy_pfn, mt);
     }
@@ -188,15 +210,73 @@ Int __rmqueue_smallest(Exec& x, const Int& order, const Int& mt) {
   return page;
 }
 
-// __rmqueue(), mm/page_alloc.c, v6.1.8: the requested type's lists only (as the model).
-Int __rmqueue(Exec& x, const Int& order, const Int& mt) {
-  return x.K.__rmqueue_smallest(x, order, mt);
+Int rmqueue_fallback(Exec& x, const Int& order, const Int& mt);
+
+// __rmqueue_smallest() on `mt`, run only where `when` holds: the page, or `page` elsewhere.
+Int smallest_if(Exec& x, const Bool& when, const Int& order, Mt mt, const Int& page) {
+  Exec::When w(x, when);
+  return cond(when, x.K.__rmqueue_smallest(x, order, mtv(x, mt)), page);
 }
 
-// rmqueue_buddy(), mm/page_alloc.c, v6.1.8; 17edeb5d3f76 and e0932b6c1f94 as in v6.11.
-Int rmqueue_buddy(Exec& x, const Int& order, const Int& mt) {
+// __rmqueue(), mm/page_alloc.c, v6.1.8 (CONFIG_CMA): CMA balancing, the requested type, CMA,
+// then __rmqueue_fallback() and a retry; c0cd6f557b90 drops the retry (the fallback returns the
+// page, v6.11); the V2 posting's 5/6 skips the regular fallback whenever ALLOC_CMA is set. The
+// retry is encoded once: a second fallback (the explicit model's loop going round again, which
+// a fallback that moved a page never needs) raises the "unsupported path" flag.
+Int __rmqueue(Exec& x, const Int& order, const Int& mt, const Int& alloc_flags) {
+  const Bool cma = ne(band(alloc_flags, x.I(model::ALLOC_CMA)), x.I(0));
+  // "Balance movable allocations between regular and CMA areas by allocating from CMA when over
+  // half of the zone's free memory is in the CMA area."
+  const Bool balance =
+      land(cma, gt(x.counter(Counter::NR_FREE_CMA_PAGES), sdiv(x.counter(Counter::NR_FREE_PAGES), x.I(2))));
+  Int page = smallest_if(x, balance, order, Mt::CMA, x.I(-1));
+  {
+    const Bool need = lt(page, x.I(0));
+    Exec::When w(x, need);
+    page = cond(need, x.K.__rmqueue_smallest(x, order, mt), page);
+  }
+  page = smallest_if(x, land(lt(page, x.I(0)), cma), order, Mt::CMA, page);
+  if (x.k.has(model::F_BLOCK_CONVERSION_TXN)) {
+    Bool fallback = lt(page, x.I(0));
+    if (x.k.has(model::F_V2_CMA_FALLBACK_ELSE)) fallback = land(fallback, lnot(cma));
+    Exec::When w(x, fallback);
+    return cond(fallback, x.K.__rmqueue_fallback(x, order, mt), page);
+  }
+  const Bool fallback = lt(page, x.I(0));
+  Int found = x.I(-1);
+  {
+    Exec::When w(x, fallback);
+    found = x.K.__rmqueue_fallback(x, order, mt);
+  }
+  // retry: once the fallback moved a page
+  const Bool retry = land(fallback, ge(found, x.I(0)));
+  {
+    Exec::When w(x, retry);
+    page = cond(retry, x.K.__rmqueue_smallest(x, order, mt), page);
+  }
+  page = smallest_if(x, land(retry, land(lt(page, x.I(0)), cma)), order, Mt::CMA, page);
+  {
+    Exec::When w(x, land(retry, lt(page, x.I(0))));
+    x.unsupported();
+  }
+  return page;
+}
+
+// rmqueue_buddy(), mm/page_alloc.c, v6.1.8 (ALLOC_HIGHATOMIC from v6.3); 17edeb5d3f76 and
+// e0932b6c1f94 as in v6.11, with the ALLOC_OOM dip into the reserve.
+Int rmqueue_buddy(Exec& x, const Int& order, const Int& mt, const Int& alloc_flags) {
   x.spin_lock_zone();
-  Int page = x.K.__rmqueue(x, order, mt);
+  const Bool highatomic =
+      land(gt(order, x.I(0)), ne(band(alloc_flags, x.I(model::ALLOC_HIGHATOMIC)), x.I(0)));
+  Int page = smallest_if(x, highatomic, order, Mt::HIGHATOMIC, x.I(-1));
+  {
+    const Bool need = lt(page, x.I(0));
+    Exec::When w(x, need);
+    page = cond(need, x.K.__rmqueue(x, order, mt, alloc_flags), page);
+  }
+  if (x.k.has(model::F_ACCOUNT_FREEPAGES))
+    page = smallest_if(x, land(lt(page, x.I(0)), ne(band(alloc_flags, x.I(model::ALLOC_OOM)), x.I(0))), order,
+                       Mt::HIGHATOMIC, page);
   {
     Exec::When w(x, ge(page, x.I(0)));
     x.observe(SymObs{model::Obs::AllocFromBuddy, 0, page, order, x.I(0), x.I(0)});
@@ -209,6 +289,21 @@ Int rmqueue_buddy(Exec& x, const Int& order, const Int& mt) {
   }
   x.spin_unlock_zone();
   return page;
+}
+
+// free_one_page(), mm/page_alloc.c, v6.1.8: the type read without the lock is re-read under it
+// if the zone has isolated blocks or the page's own was ISOLATE (ad53f92eb416); 55612e80e722
+// (v6.10) always reads it under the lock (v6.11).
+void free_one_page(Exec& x, const Int& pfn, const Int& order, const Int& mt0, int fpi) {
+  x.spin_lock_zone();
+  Int mt = mt0;
+  if (x.k.has(model::F_FREE_MT_UNDER_ZONE_LOCK))
+    mt = x.K.get_pfnblock_migratetype(x, pfn);
+  else if (x.k.has(model::F_ISOLATE_RECHECK_ON_FREE))
+    mt = cond(lor(ne(x.counter(Counter::nr_isolate_pageblock), x.I(0)), is_migrate_isolate(x, mt)),
+              x.K.get_pfnblock_migratetype(x, pfn), mt);
+  x.K.__free_one_page(x, pfn, order, mt, fpi);
+  x.spin_unlock_zone();
 }
 
 // move_freepages() + move_freepages_block(), mm/page_alloc.c, v6.1.8; 2dd482ba627d,
@@ -247,7 +342,8 @@ Int move_freepages_block(Exec& x, const Int& pfn, const Int& old_mt, const Int& 
   return cond(ok, pages_moved, fail);
 }
 
-// __isolate_free_page(), mm/page_alloc.c, v6.1.8; e0932b6c1f94 as in v6.11 (watermark check
+// __isolate_free_page(), mm/page_alloc.c, v6.1.8; b54ccd3c6bac, c0cd6f557b90, f37c0f6876a8 and
+// e0932b6c1f94 as in v6.11 (watermark check
 // taken to pass, as the model). The retyping loop visits at most 2^MAX_PAGE_ORDER /
 // pageblock_nr_pages blocks.
 Int __isolate_free_page(Exec& x, const Int& pfn, const Int& order) {
@@ -266,8 +362,20 @@ Int __isolate_free_page(Exec& x, const Int& pfn, const Int& order) {
       Exec::When r(x, lt(p, endpage));
       const Int bmt = x.K.get_pfnblock_migratetype(x, p);
       {
+        // "Only change normal pageblocks (i.e., they can merge with others)"; b54ccd3c6bac,
+        // c0cd6f557b90 and f37c0f6876a8 move the block's free pages as well.
         Exec::When m(x, migratetype_is_mergeable(x, bmt));
-        x.K.set_pageblock_migratetype(x, p, mtv(x, Mt::MOVABLE));
+        const Int movable = mtv(x, Mt::MOVABLE);
+        if (x.k.has(model::F_MOVE_FREEPAGES_SETS_TYPE)) {
+          x.K.move_freepages_block(x, p, bmt, movable);
+        } else if (x.k.has(model::F_BLOCK_CONVERSION_TXN)) {
+          const Int moved = x.K.move_freepages_block(x, p, bmt, movable);
+          Exec::When ok(x, ne(moved, x.I(-1)));
+          x.K.set_pageblock_migratetype(x, p, movable);
+        } else {
+          x.K.set_pageblock_migratetype(x, p, movable);
+          if (x.k.has(model::F_ISOLATE_FREE_PAGE_MOVES)) x.K.move_freepages_block(x, p, bmt, movable);
+        }
       }
       x.assign(p, add(p, x.I(pageblock_nr_pages(x))));
     }
@@ -317,23 +425,34 @@ Int split_free_page(Exec& x, const Int& free_page_pfn, const Int& order, const I
 
 // ---- operations ------------------------------------------------------------------------------
 
-// __alloc_pages() -> get_page_from_freelist() -> rmqueue() -> rmqueue_buddy(), mm/page_alloc.c,
-// v6.1.8 (the model's buddy path). Locals: order, migratetype.
+// __alloc_pages() -> get_page_from_freelist() -> rmqueue(), mm/page_alloc.c, v6.1.8, without pcp
+// lists (the encoder refuses a geometry with them) and without the highatomic reserve step (it
+// refuses highatomic=1): entry, rmqueue_buddy() and prep_new_page() in one step, as the explicit
+// procedure runs them. Locals and pcs are the explicit procedure's (model/kernel/page_alloc_ops.cpp).
+enum AllocLoc : uint8_t { A_ORDER, A_MT, A_HIGHATOMIC, A_PAGE, A_N };
+enum AllocPc : uint8_t { A_ENTRY = 0, A_BUDDY };
 model::Flow run_alloc_pages(Exec& x) {
-  const Int order = x.loc(0);
-  const Int mt = x.loc(1);
-  const Int page = x.K.rmqueue_buddy(x, order, mt);
+  if (x.pc() != A_ENTRY && x.pc() != A_BUDDY)
+    throw ModelError(fmt::format("SMT encoding: alloc_pages at pc {} (pcp or highatomic path)", x.pc()));
+  const Int order = x.loc(A_ORDER);
+  const Int mt = x.loc(A_MT);
+  const Bool highatomic = land(ne(x.loc(A_HIGHATOMIC), x.I(0)), gt(order, x.I(0)));
+  const Int alloc_flags = bor(cond(eq(mt, mtv(x, Mt::MOVABLE)), x.I(model::ALLOC_CMA), x.I(0)),
+                              cond(highatomic, x.I(model::ALLOC_HIGHATOMIC), x.I(0)));
+  const Int page = x.K.rmqueue_buddy(x, order, mt, alloc_flags);
   const Bool failed = lt(page, x.I(0));
   {
     Exec::When w(x, failed);
     x.set_cpu_field(C_res_pfn, x.I(NIL));
   }
   {
-    // prep_new_page(): the caller owns the pages; a movable allocation is migratable.
+    // prep_new_page() and the caller's reference: a movable allocation is migratable (PageLRU).
     Exec::When w(x, lnot(failed));
+    x.set_loc(A_PAGE, page);
     const Int nr = shift_left(x.I(1), order);
     x.set_owner(page, nr, x.I(model::owner_of_cpu(x.cpu)));
-    const Int flags = cond(eq(mt, mtv(x, Mt::MOVABLE)), x.I(model::PG_lru), x.I(0));
+    const Int flags =
+        cond(lor(eq(mt, mtv(x, Mt::MOVABLE)), eq(mt, mtv(x, Mt::CMA))), x.I(model::PG_lru), x.I(0));
     for (int q = 0; q < x.S.np; ++q) {
       Exec::When in(x, land(le(page, x.I(q)), lt(x.I(q), add(page, nr))));
       x.set_page_flags(x.I(q), flags);
@@ -354,7 +473,9 @@ Bool pages_allocated(Exec& x, const Int& pfn, const Int& order) {
   return all;
 }
 
-// __free_pages() -> __free_pages_ok(), mm/page_alloc.c, v6.1.8; 55612e80e722 as in v6.11.
+// __free_pages() -> free_the_page() -> __free_pages_ok(), mm/page_alloc.c, v6.1.8, without pcp
+// lists: the type read without zone->lock (until 55612e80e722), then free_one_page() in a step of
+// its own. Locals and pcs are the explicit procedure's (model/kernel/page_alloc_ops.cpp).
 enum FreePc : uint8_t { FREE_ENTRY = 0, FREE_LOCKED = 1 };
 enum FreeLoc : uint8_t { F_PFN, F_ORDER, F_MT };
 model::Flow run_free_pages(Exec& x) {
@@ -373,35 +494,24 @@ model::Flow run_free_pages(Exec& x) {
       [[fallthrough]];
     case FREE_LOCKED: {
       if (x.must_yield()) return x.yield(FREE_LOCKED);
-      x.spin_lock_zone();
-      const Bool gone = lnot(pages_allocated(x, pfn, order));  // a concurrent free got there first
-      {
-        Exec::When w(x, gone);
+      if (x.decide(lnot(pages_allocated(x, pfn, order)))) {  // a concurrent free got there first
         x.observe(SymObs{model::Obs::FreeNotAllocated, 0, pfn, order, x.I(0), x.I(0)});
+        return x.ret();
       }
       {
-        Exec::When w(x, lnot(gone));
-        Int mt = x.loc(F_MT);
-        if (x.k.has(model::F_FREE_MT_UNDER_ZONE_LOCK)) {
-          mt = x.K.get_pfnblock_migratetype(x, pfn);
-        } else {
-          // has_isolate_pageblock()
-          mt = cond(lor(ne(x.counter(Counter::nr_isolate_pageblock), x.I(0)), is_migrate_isolate(x, mt)),
-                    x.K.get_pfnblock_migratetype(x, pfn), mt);
-        }
+        // release_pages()
         const Int nr = shift_left(x.I(1), order);
         x.set_owner(pfn, nr, x.I(model::OWNER_NONE));
         for (int q = 0; q < x.S.np; ++q) {
           Exec::When in(x, land(le(pfn, x.I(q)), lt(x.I(q), add(pfn, nr))));
           x.set_page_flags(x.I(q), x.I(0));
         }
-        x.K.__free_one_page(x, pfn, order, mt, model::FPI_NONE);
       }
-      x.spin_unlock_zone();
+      x.K.free_one_page(x, pfn, order, x.loc(F_MT), model::FPI_NONE);
       return x.ret();
     }
   }
-  throw ModelError("free_pages: bad pc");
+  throw ModelError(fmt::format("SMT encoding: __free_pages at pc {} (pcp path)", x.pc()));
 }
 
 }  // namespace
@@ -547,6 +657,205 @@ Bool move_freepages_block_isolate(Exec& x, const Int& page, const Int& mt) {
 
 }  // namespace hygiene
 
+// ---- the fallback path (model/kernel/page_alloc_fallback.cpp) --------------------------------
+
+namespace {
+
+int concrete(const Int& e, const char* what) {
+  int64_t v = 0;
+  if (!numeral(e, v)) throw ModelError(fmt::format("SMT encoding: {} is not a constant here", what));
+  return static_cast<int>(v);
+}
+
+// fallbacks[], mm/page_alloc.c, v6.1.8 (same in v7.1.8): only the pcp types fall back.
+constexpr Mt kFallbacks[model::MIGRATE_PCPTYPES][2] = {
+    {Mt::RECLAIMABLE, Mt::MOVABLE},    // UNMOVABLE
+    {Mt::RECLAIMABLE, Mt::UNMOVABLE},  // MOVABLE
+    {Mt::UNMOVABLE, Mt::MOVABLE},      // RECLAIMABLE
+};
+
+// change_pageblock_range(), mm/page_alloc.c, v6.1.8 (same in v6.11): at most
+// 2^(MAX_PAGE_ORDER - pageblock_order) blocks.
+void change_pageblock_range(Exec& x, const Int& pfn, const Int& start_order, const Int& mt) {
+  const Int n = shift_left(x.I(1), sub(start_order, x.I(pageblock_order(x))));
+  for (int i = 0; i < (1 << (MAX_PAGE_ORDER(x) - pageblock_order(x))); ++i) {
+    Exec::When w(x, lt(x.I(i), n));
+    x.K.set_pageblock_migratetype(x, add(pfn, x.I(i * pageblock_nr_pages(x))), mt);
+  }
+}
+
+// The free pages and the movable (PageLRU) pages in use of the block of `pfn`, as
+// prep_move_freepages_block() (v6.11) and move_freepages() (v6.1.8) count them. At most
+// pageblock_nr_pages pfns.
+std::pair<Int, Int> count_block(Exec& x, const Int& pfn) {
+  const Int end = pageblock_end_pfn(x, pfn);
+  Int p = pageblock_start_pfn(x, pfn), free = x.I(0), movable = x.I(0);
+  for (int it = 0; it < pageblock_nr_pages(x); ++it) {
+    const Bool run = lt(p, end), buddy = PageBuddy(x, p);
+    const Int nr = shift_left(x.I(1), buddy_order(x, p));
+    free = cond(land(run, buddy), add(free, nr), free);
+    movable = cond(land(run, land(lnot(buddy), ne(band(x.flags(p), x.I(model::PG_lru)), x.I(0)))),
+                   add(movable, x.I(1)), movable);
+    p = cond(run, cond(buddy, add(p, nr), add(p, x.I(1))), p);
+  }
+  return {free, movable};
+}
+
+// "If a sufficient number of pages in the block are either free or of compatible migratability
+// as our allocation, claim the whole block": alike pages, v6.1.8 / v6.11.
+Int alike_pages(Exec& x, Mt start_type, const Int& block_type, const Int& free, const Int& movable) {
+  if (start_type == Mt::MOVABLE) return movable;
+  return cond(eq(block_type, mtv(x, Mt::MOVABLE)), sub(x.I(pageblock_nr_pages(x)), add(free, movable)),
+              x.I(0));
+}
+
+// steal_suitable_fallback(), mm/page_alloc.c, v6.1.8: moves the block's free pages, claims the
+// block only if half of it is free or alike; otherwise (and for a HIGHATOMIC block, or a buddy
+// of pageblock order, after retyping its blocks) the buddy alone goes to the new type's list.
+void steal_suitable_fallback_v6_1(Exec& x, const Int& page, Mt start_type, const Bool& whole_block) {
+  const Int st = mtv(x, start_type);
+  const Int current_order = buddy_order(x, page);
+  const Int old_block_type = x.K.get_pfnblock_migratetype(x, page);
+  // "This can happen due to races and we want to prevent broken highatomic accounting."
+  const Bool highatomic = eq(old_block_type, mtv(x, Mt::HIGHATOMIC));
+  const Bool big =
+      ge(current_order, x.I(pageblock_order(x)));  // "Take ownership for orders >= pageblock_order"
+  {
+    Exec::When w(x, land(lnot(highatomic), big));
+    change_pageblock_range(x, page, current_order, st);
+  }
+  const Bool try_block = land(lnot(highatomic), land(lnot(big), whole_block));
+  Int free_pages = x.I(0);
+  {
+    Exec::When w(x, try_block);
+    const auto [unused, movable] = count_block(x, page);
+    free_pages = x.K.move_freepages_block(x, page, old_block_type, st);
+    const Int alike = alike_pages(x, start_type, old_block_type, free_pages, movable);
+    Exec::When claim(
+        x, land(ne(free_pages, x.I(0)), ge(add(free_pages, alike), x.I(pageblock_nr_pages(x) >> 1))));
+    x.K.set_pageblock_migratetype(x, page, st);
+  }
+  // "moving whole block can fail due to zone boundary conditions"
+  Exec::When single(x, lnot(land(try_block, ne(free_pages, x.I(0)))));
+  x.K.move_to_free_list(x, page, current_order, old_block_type, st);
+}
+
+// steal_suitable_fallback(), mm/page_alloc.c: c0cd6f557b90 (check, move, then retype),
+// f37c0f6876a8 (the move retypes), e0932b6c1f94 (typed removal), as in v6.11; the V2 posting's
+// 5/6 lets a claimed block fall through to the single-page path. Returns the page.
+Int steal_suitable_fallback_txn(Exec& x, const Int& page, const Int& current_order, const Int& order,
+                                Mt start_type, const Bool& whole_block) {
+  const Int st = mtv(x, start_type);
+  const Int block_type0 = x.K.get_pfnblock_migratetype(x, page);
+  const Bool skip = x.k.has(model::F_NO_RACY_MT_REMNANTS) ? x.F() : eq(block_type0, mtv(x, Mt::HIGHATOMIC));
+  const Bool big = land(lnot(skip), ge(current_order, x.I(pageblock_order(x))));
+  {
+    Exec::When w(x, big);
+    x.K.del_page_from_free_list(x, page, current_order, block_type0);
+    change_pageblock_range(x, page, current_order, st);
+    x.K.expand(x, page, order, current_order, st);
+  }
+  const Bool try_block = land(lnot(skip), land(lnot(big), whole_block));
+  Bool claim = x.F();
+  Int result = page;
+  {
+    Exec::When w(x, try_block);
+    const auto [free_pages, movable] = count_block(x, page);
+    const Int alike = alike_pages(x, start_type, block_type0, free_pages, movable);
+    claim = land(try_block, ge(add(free_pages, alike), x.I(pageblock_nr_pages(x) >> 1)));
+    Exec::When c(x, claim);
+    const Int start_pfn = pageblock_start_pfn(x, page);
+    if (x.k.has(model::F_MOVE_FREEPAGES_SETS_TYPE)) {
+      hygiene::__move_freepages_block(x, start_pfn, block_type0, st);
+    } else {
+      // move_freepages() + set_pageblock_migratetype()
+      const Int end = pageblock_end_pfn(x, start_pfn);
+      Int p = start_pfn;
+      for (int it = 0; it < pageblock_nr_pages(x); ++it) {
+        Exec::When r(x, lt(p, end));
+        const Bool buddy = PageBuddy(x, p);
+        const Int o = buddy_order(x, p);
+        {
+          Exec::When b(x, buddy);
+          x.K.move_to_free_list(x, p, o, block_type0, st);
+        }
+        x.assign(p, cond(buddy, add(p, shift_left(x.I(1), o)), add(p, x.I(1))));
+      }
+      x.K.set_pageblock_migratetype(x, page, st);
+    }
+    if (!x.k.has(model::F_V2_STEAL_SHAPE)) result = cond(claim, x.K.__rmqueue_smallest(x, order, st), result);
+  }
+  Bool single = land(lnot(big), lnot(claim));
+  Int block_type = block_type0;
+  if (x.k.has(model::F_V2_STEAL_SHAPE)) {
+    single = lnot(big);
+    block_type = cond(claim, st, block_type0);
+  }
+  Exec::When w(x, single);
+  x.K.del_page_from_free_list(x, page, current_order, block_type);
+  x.K.expand(x, page, order, current_order, block_type);
+  return result;
+}
+
+// __rmqueue_fallback(), mm/page_alloc.c, v6.1.8: the largest fallback buddy, or the smallest for
+// a movable request that cannot steal the block; v6.1.8 returns whether it moved one (1),
+// c0cd6f557b90 returns the page (v6.11). The order and type are the operation's (constants), so
+// the order loops unroll over MAX_PAGE_ORDER + 1 orders with the list checks symbolic.
+Int rmqueue_fallback(Exec& x, const Int& order_e, const Int& mt_e) {
+  const int order = concrete(order_e, "the order of __rmqueue_fallback()");
+  const int start = concrete(mt_e, "the migratetype of __rmqueue_fallback()");
+  if (start >= model::MIGRATE_PCPTYPES) return x.I(-1);  // "other migratetypes do not have fallbacks"
+  const Mt start_mt = static_cast<Mt>(start);
+  const int max = MAX_PAGE_ORDER(x);
+  // find_suitable_fallback(), mm/page_alloc.c, v6.1.8, at each order: found, the type, can_steal
+  std::vector<Bool> found;
+  std::vector<Int> type;
+  std::vector<bool> can_steal;
+  for (int co = 0; co <= max; ++co) {
+    const Bool any = ne(x.counter(x.I(x.L.counter_nr_free(co))), x.I(0));
+    const Mt a = kFallbacks[start][0], b = kFallbacks[start][1];
+    const Bool ha = ne(x.head(buddy_list(x, x.I(co), mtv(x, a))), x.I(NIL));
+    const Bool hb = ne(x.head(buddy_list(x, x.I(co), mtv(x, b))), x.I(NIL));
+    found.push_back(land(any, lor(ha, hb)));
+    type.push_back(cond(ha, mtv(x, a), mtv(x, b)));
+    // can_steal_fallback(), v6.1.8 (page_group_by_mobility_disabled is false)
+    can_steal.push_back(co >= pageblock_order(x) || co >= pageblock_order(x) / 2 ||
+                        start_mt == Mt::RECLAIMABLE || start_mt == Mt::UNMOVABLE);
+  }
+  auto steal_at = [&](const Int& co) {
+    Bool r = x.F();
+    for (int o = order; o <= max; ++o)
+      if (can_steal[static_cast<size_t>(o)]) r = lor(r, eq(co, x.I(o)));
+    return r;
+  };
+  // The largest order with a fallback buddy.
+  Bool any = x.F();
+  Int co1 = x.I(-1);
+  for (int co = max; co >= order; --co) {
+    co1 = cond(land(lnot(any), found[static_cast<size_t>(co)]), x.I(co), co1);
+    any = lor(any, found[static_cast<size_t>(co)]);
+  }
+  // "steal and split the smallest available page instead of the largest"
+  Int co2 = x.I(-1);
+  for (int co = max; co >= order; --co) co2 = cond(found[static_cast<size_t>(co)], x.I(co), co2);
+  const Bool smallest_instead =
+      start_mt == Mt::MOVABLE ? land(any, land(lnot(steal_at(co1)), gt(co1, x.I(order)))) : x.F();
+  const Int current_order = cond(smallest_instead, co2, co1);
+  Int fallback_mt = x.I(-1);
+  for (int co = order; co <= max; ++co)
+    fallback_mt = cond(eq(current_order, x.I(co)), type[static_cast<size_t>(co)], fallback_mt);
+  const Bool whole_block = steal_at(current_order);
+  const Int page = x.head(buddy_list(x, current_order, fallback_mt));
+  Exec::When w(x, any);
+  if (x.k.has(model::F_BLOCK_CONVERSION_TXN))
+    return cond(any, steal_suitable_fallback_txn(x, page, current_order, order_e, start_mt, whole_block),
+                x.I(-1));
+  steal_suitable_fallback_v6_1(x, page, start_mt, whole_block);
+  return cond(any, x.I(1), x.I(-1));
+}
+
+}  // namespace
+
 void fill_sym_page_alloc(SymKernel& K, const model::Kernel& k, const model::Kernel& base,
                          const std::string& v) {
   namespace mh = model::hygiene;
@@ -587,6 +896,10 @@ void fill_sym_page_alloc(SymKernel& K, const model::Kernel& k, const model::Kern
       k.fn.__rmqueue_smallest, {{base.fn.__rmqueue_smallest, __rmqueue_smallest}}, "__rmqueue_smallest", v);
   K.__rmqueue = pick<decltype(F::__rmqueue), decltype(K.__rmqueue)>(
       k.fn.__rmqueue, {{base.fn.__rmqueue, __rmqueue}}, "__rmqueue", v);
+  K.__rmqueue_fallback = pick<decltype(F::__rmqueue_fallback), decltype(K.__rmqueue_fallback)>(
+      k.fn.__rmqueue_fallback, {{base.fn.__rmqueue_fallback, rmqueue_fallback}}, "__rmqueue_fallback", v);
+  K.free_one_page = pick<decltype(F::free_one_page), decltype(K.free_one_page)>(
+      k.fn.free_one_page, {{base.fn.free_one_page, free_one_page}}, "free_one_page", v);
   K.rmqueue_buddy = pick<decltype(F::rmqueue_buddy), decltype(K.rmqueue_buddy)>(
       k.fn.rmqueue_buddy, {{base.fn.rmqueue_buddy, rmqueue_buddy}}, "rmqueue_buddy", v);
   K.__free_one_page = pick<decltype(F::__free_one_page), decltype(K.__free_one_page)>(

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 
+#include "checker/run.hpp"
 #include "checker/smt/bmc.hpp"
 #include "checker/smt/encoder.hpp"
 #include "checker/smt/worker.hpp"
@@ -213,43 +214,30 @@ std::string render_cti(const Encoder& enc, const model::Scenario& sc, const mode
     model::State s0 = to_state(enc.S, states.front(), enc.k);
     std::copy(s0.bytes().begin(), s0.bytes().end(), buf.begin());
     model::StateRef cur(buf.data(), &L);
-    traces::Trace t;
-    t.scenario = sc.name;
-    t.scenario_file = sc.file;
-    t.summary = sc.summary;
-    t.variant = var.spec;
-    for (const auto* c : var.stack)
-      t.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-    t.geo = L.geo;
-    for (const auto& prog : enc.ts.programs()) {
-      std::vector<std::string> ops;
-      for (const auto& op : prog) ops.push_back(op.text);
-      t.programs.push_back(std::move(ops));
-    }
-    t.initial = traces::describe_memory(enc.ts, s0.ref());
-    t.initial_index = -1;
     std::optional<model::Violation> v;
+    std::vector<checker::PathStep> path;
     for (size_t i = 0; i < cpus.size() && !v; ++i) {
-      traces::TraceStep step;
-      step.cpu = cpus[i];
-      for (const model::ProcDef* d : enc.ts.call_path(cur, cpus[i])) step.call_path.emplace_back(d->name);
-      model::VectorRecorder rec;
       std::vector<int> arity;
-      model::StepResult r = enc.ts.run_step(cur, cpus[i], nullptr, &arity, &rec, &ps);
+      model::StepResult r = enc.ts.run_step(cur, cpus[i], nullptr, &arity, nullptr, &ps);
       if (r.status != model::StepStatus::Ok) throw ModelError(fmt::format("step {} is not enabled", i + 1));
-      step.events = std::move(rec.events);
-      t.steps.push_back(std::move(step));
+      path.push_back({cpus[i], 0});
       v = r.raised;
     }
     if (!v) v = ps.check_state(enc.ts, cur);
-    t.violation =
-        v ? *v
-          : model::Violation{br, "the explicit model, stepping from this state, breaks nothing", {}, {}, {}};
-    if (const props::Property* p = props::find(t.violation.property)) {
-      t.property_statement = p->statement;
-      t.kernel_check = p->kernel_check;
+    if (v) {
+      traces::TraceMeta meta;
+      meta.scenario = {sc.name, sc.file, sc.summary, sc.reference, ""};
+      meta.variant = var.spec;
+      meta.baseline = var.baseline ? std::string(var.baseline->name) : std::string();
+      for (const auto* c : var.stack)
+        meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+      meta.properties = goals;
+      props::PropertySet ps2 = props::select(goals, var.kernel, "");
+      const traces::Trace t = traces::build_trace(enc.ts, s0, 0, path, *v, ps2, meta);
+      out += "\nThe steps, run by the explicit model from that state:\n\n" + traces::format_text(t);
+    } else {
+      out += "\nThe explicit model, stepping from this state, breaks nothing.\n";
     }
-    out += "\nThe steps, run by the explicit model from that state:\n\n" + traces::format_text(t);
     model::State want = to_state(enc.S, states.back(), enc.k);
     if (!std::equal(want.bytes().begin(), want.bytes().end(), buf.begin()))
       out +=
@@ -317,6 +305,7 @@ ProveOutcome run_prove(const ProveRequest& req) {
     return finish();
   };
 
+  int unsupported_depth = -1;  // the first base-case step that reaches an unencoded path
   // Base case state: s0 .. s_d from the initial states.
   std::vector<SymState> bs{fresh_state(base.ctx, eb.S, "b0")};
   std::vector<z3::expr> bsel;
@@ -344,9 +333,20 @@ ProveOutcome run_prove(const ProveRequest& req) {
       bs.push_back(fresh_state(base.ctx, eb.S, fmt::format("b{}", d)));
       bsel.push_back(base.ctx.bv_const(fmt::format("bcpu@{}", d - 1).c_str(), kByteBits));
       std::vector<z3::expr> viol;
+      z3::expr unsup = base.ctx.bool_val(false);
       base.solver.add(eb.transition(bs[static_cast<size_t>(d - 1)], bs[static_cast<size_t>(d)], bsel.back(),
-                                    d - 1, viol));
+                                    d - 1, viol, unsup));
       bev.push_back(viol);
+      // A reachable step into code the encoding does not model leaves the proof unknown (after
+      // the base case at this depth has looked for a real violation along modelled steps).
+      if (!unsup.is_false()) {
+        z3::expr lit = base.ctx.bool_const(fmt::format("unsupported@{}", d).c_str());
+        base.solver.add(z3::implies(lit, unsup));
+        z3::check_result u = base.check(lit, fmt::format("base case: an unencoded path at step {}?", d));
+        if (u == z3::unknown) return unknown(fmt::format("base case at depth {}", d), base);
+        if (u == z3::sat && unsupported_depth < 0) unsupported_depth = d;
+        base.solver.add(lnot(unsup));
+      }
     }
     out.stats.encode_seconds += std::chrono::duration<double>(clock::now() - te).count();
     out.stats.depth = d;
@@ -383,16 +383,32 @@ ProveOutcome run_prove(const ProveRequest& req) {
         out.result.verdict = model::Verdict::Violated;
         out.result.violation = *v;
         for (int c : cpus) out.result.path.push_back({c, 0});
-        out.result.initial_index = initial_index_of(out.scenario, ts, initial);
-        traces::TraceMeta meta{
-            out.scenario.name, out.scenario.file, out.scenario.summary, out.variant.spec, {}};
+        out.result.initial_index = std::max(0, initial_index_of(out.scenario, ts, initial));
+        traces::TraceMeta meta;
+        meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                         checker::read_text_file(out.scenario.file)};
+        meta.variant = out.variant.spec;
+        meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
         for (const auto* c : out.variant.stack)
           meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+        meta.properties = out.goals;
+        if (out.scenario.all_layouts && initial_index_of(out.scenario, ts, initial) >= 0)
+          meta.initial_count =
+              static_cast<int>(model::for_each_layout(out.scenario, [](const model::MemoryLayout&) {}));
         props::PropertySet ps2 = goal_set;
-        out.trace = traces::build_trace(ts, initial, out.result, ps2, meta);
+        out.trace = traces::build_trace(ts, initial, out.result.initial_index, out.result.path,
+                                        *out.result.violation, ps2, meta);
         return finish();
       }
       base.solver.add(lnot(goal_bad));
+    }
+    if (unsupported_depth >= 0) {
+      out.verdict = ProofVerdict::Unknown;
+      out.reason = fmt::format(
+          "step {} of some execution reaches {}, which the SMT engine does not encode; "
+          "the base case holds along the encoded executions to depth {}",
+          unsupported_depth, kUnsupportedPaths, d);
+      return finish();
     }
     // Candidates false in a reachable state are dropped.
     for (;;) {
@@ -423,10 +439,13 @@ ProveOutcome run_prove(const ProveRequest& req) {
     assume_prefix(static_cast<size_t>(k - 1));
     st.push_back(fresh_state(step.ctx, es.S, fmt::format("t{}", k)));
     ssel.push_back(step.ctx.bv_const(fmt::format("tcpu@{}", k - 1).c_str(), kByteBits));
+    // The step into t_k may reach code the encoding does not model: that breaks the induction as
+    // a goal would (the steps before it are modelled ones, asserted once they are in the prefix).
+    z3::expr step_unsup = step.ctx.bool_val(false);
     {
       std::vector<z3::expr> viol;
       step.solver.add(es.transition(st[static_cast<size_t>(k - 1)], st[static_cast<size_t>(k)], ssel.back(),
-                                    std::numeric_limits<int>::max(), viol));
+                                    std::numeric_limits<int>::max(), viol, step_unsup));
       sev.push_back(viol);
     }
     out.stats.encode_seconds += std::chrono::duration<double>(clock::now() - te).count();
@@ -441,6 +460,7 @@ ProveOutcome run_prove(const ProveRequest& req) {
         checks.emplace_back(x, b);
         any = lor(any, b);
       }
+      any = lor(any, step_unsup);
       z3::expr lit = step.ctx.bool_const(fmt::format("step@{}#{}", k, out.stats.queries).c_str());
       step.solver.add(z3::implies(lit, any));
       assumptions.push_back(lit);
@@ -453,6 +473,8 @@ ProveOutcome run_prove(const ProveRequest& req) {
       z3::model m = step.solver.get_model();
       std::vector<std::string> broken_goals;
       bool dropped_any = false;
+      if (is_true(m, step_unsup))
+        broken_goals.push_back(std::string("(a step into ") + kUnsupportedPaths + ")");
       for (auto& [x, b] : checks) {
         if (!is_true(m, b)) continue;
         if (is[x].goal) {
@@ -475,6 +497,7 @@ ProveOutcome run_prove(const ProveRequest& req) {
       out.cti_broken = broken_goals;
       break;
     }
+    if (!step_unsup.is_false()) step.solver.add(lnot(step_unsup));
   }
   out.verdict = ProofVerdict::Unknown;
   out.reason = fmt::format(

@@ -3,16 +3,15 @@
 
 #include <algorithm>
 
-#include "model/kernel/kernel.hpp"
+#include "model/kernel/hugetlb_internal.hpp"
 
 namespace pagecheck::model {
 
 namespace {
-constexpr const char* kPI61 = "mm/page_isolation.c, v6.1.8";
-constexpr const char* kPI611 = "mm/page_isolation.c, v6.11 (v6.10 bodies)";
 
-void take_zone_lock(Ctx& c) {
-  if (!c.spin_lock(LOCK_ZONE)) throw ModelError("zone->lock held across steps");
+// zone->nr_isolate_pageblock exists from ad53f92eb416 (v3.18).
+void mod_nr_isolate_pageblock(Ctx& c, int delta) {
+  if (c.k.has(F_ISOLATE_RECHECK_ON_FREE)) c.mod_counter(Counter::nr_isolate_pageblock, delta);
 }
 
 // has_unmovable_pages(), mm/page_isolation.c, v6.1.8 (same in v6.11). Compound pages are not
@@ -22,6 +21,12 @@ bool has_unmovable_pages(Ctx& c, int start_pfn, int end_pfn, Mt mt) {
   for (int pfn = start_pfn; pfn < end_pfn; pfn++) {
     uint8_t f = c.s.flags(pfn);
     if (f & PG_reserved) return true;
+    // "Hugepages are not in LRU lists, but they're movable." (hugepage migration is supported
+    // for the model's one hstate): skip the whole folio.
+    if (has_hugetlb(c) && folio_test_hugetlb(c, pfn)) {
+      pfn |= (1 << huge_page_order(c)) - 1;
+      continue;
+    }
     if (!page_ref_count(c, pfn)) {
       if (PageBuddy(c, pfn)) pfn += (1 << buddy_order(c, pfn)) - 1;
       continue;
@@ -63,7 +68,7 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
       nr_pages = c.k.fn.move_freepages_block(c, page, Mt::ISOLATE, Mt::ISOLATE);
       __mod_zone_freepage_state(c, -nr_pages, block_mt);
     }
-    c.mod_counter(Counter::nr_isolate_pageblock, 1);
+    mod_nr_isolate_pageblock(c, 1);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -107,7 +112,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
   }
-  c.mod_counter(Counter::nr_isolate_pageblock, -1);
+  mod_nr_isolate_pageblock(c, -1);
   c.spin_unlock(LOCK_ZONE);
 }
 
@@ -128,7 +133,7 @@ bool isp_begin(Ctx& c, int& ret) {
   const int isolate_pageblock = c.loc(I_BEFORE) ? boundary - pageblock_nr_pages(c) : boundary;
   c.loc(I_ISOLATE_PB) = static_cast<uint8_t>(isolate_pageblock);
   // "scan at the beginning of MAX_ORDER_NR_PAGES aligned range"
-  const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), 0);
+  const int start_pfn = std::max(isolate_pageblock & ~((1 << MAX_PAGE_ORDER(c)) - 1), zone_start_pfn(c));
   ret = 0;
   if (!c.loc(I_SKIP)) {
     ret = c.k.fn.set_migratetype_isolate(c, isolate_pageblock, static_cast<Mt>(c.loc(I_MT)),
@@ -316,6 +321,87 @@ Flow run_undo_isolate_page_range(Ctx& c) {
 const ProcDef kUndoIsolatePageRange{"undo_isolate_page_range", kPI61, U_N, run_undo_isolate_page_range,
                                     describe_range};
 
+// ---- test_pages_isolated() ---------------------------------------------------------------------
+
+enum TestLoc : uint8_t { T_START, T_END, T_FLAGS, T_PFN, T_N };
+enum TestPc : uint8_t { T_ENTRY = 0, T_BLOCKS, T_LOCKED, T_FLUSH };
+inline constexpr int MEMORY_OFFLINE = 0x1;
+
+std::string describe_test(const Ctx& c) {
+  return fmt::format("pfns {}-{}{}", c.loc(T_START), c.loc(T_END) - 1,
+                     c.loc(T_FLAGS) ? ", MEMORY_OFFLINE" : "");
+}
+
+// test_pages_isolated(), mm/page_isolation.c, v6.1.8 (the same in v7.1.8): a lockless look at
+// each pageblock's type (one step each), then under zone->lock __test_page_isolated_in_pageblock()
+// walks the range: every page must be in a free buddy ("If the page is on a free list, it has to
+// be on the correct MIGRATE_ISOLATE freelist. There is no simple way to verify that as
+// VM_BUG_ON(), though." -- the model's freelist-hygiene checks it). No page is PageHWPoison or
+// PageOffline here.
+// With 67bab13307c8 (v6.14; v7.1.8) it starts with wait_for_freed_hugetlb_folios()
+// (mm/hugetlb.c, v7.1.8): when hpage_freelist is not empty, flush_work(&free_hpage_work) waits
+// until the worker has freed what was queued (the model waits for the worker to go idle).
+Flow run_test_pages_isolated(Ctx& c) {
+  const int end = c.loc(T_END);
+  for (;;) {
+    switch (c.pc()) {
+      case T_ENTRY:
+        c.loc(T_PFN) = c.loc(T_START);
+        if (c.k.has(F_WAIT_FREED_HUGETLB) && has_hugetlb(c)) {
+          bool empty = c.s.head(c.L.hugetlb_list(HL_HPAGE_LLIST)) == NIL;  // llist_empty()
+          c.unlocked_read();
+          if (!empty) {
+            c.set_pc(T_FLUSH);
+            return c.yield(T_FLUSH);
+          }
+        }
+        c.set_pc(T_BLOCKS);
+        break;
+      case T_FLUSH:
+        if (!free_hpage_work_idle(c)) return Flow::Blocked;  // flush_work() sleeps
+        c.unlocked_read();
+        if (c.recording()) c.note("flush_work(&free_hpage_work) returns: the deferred frees are done");
+        c.set_pc(T_BLOCKS);
+        break;
+      case T_BLOCKS: {
+        const int pfn = c.loc(T_PFN);
+        if (pfn >= end) {
+          c.set_pc(T_LOCKED);
+          break;
+        }
+        if (c.must_yield()) return c.yield(T_BLOCKS);
+        bool isolated = is_migrate_isolate_page(c, pfn);  // lockless
+        c.unlocked_read();
+        if (!isolated) {
+          if (c.recording()) c.note(fmt::format("pageblock {} is not isolated", c.L.geo.pageblock_of(pfn)));
+          c.observe(Observation{Obs::TestIsolatedBusy, 0, c.loc(T_START), 0, end});
+          return c.ret(-kEBUSY);
+        }
+        c.loc(T_PFN) = static_cast<uint8_t>(pageblock_start_pfn(c, pfn) + pageblock_nr_pages(c));
+        break;
+      }
+      case T_LOCKED: {
+        if (c.must_yield()) return c.yield(T_LOCKED);
+        take_zone_lock(c);
+        int pfn = c.loc(T_START);
+        while (pfn < end) {
+          if (PageBuddy(c, pfn))
+            pfn += 1 << buddy_order(c, pfn);
+          else
+            break;
+        }
+        if (pfn < end) c.observe(Observation{Obs::TestIsolatedBusy, 0, c.loc(T_START), 0, end});
+        c.spin_unlock(LOCK_ZONE);
+        if (pfn < end && c.recording()) c.note(fmt::format("pfn {} is not free", pfn));
+        return c.ret(pfn < end ? -kEBUSY : 0);
+      }
+      default: throw ModelError("test_pages_isolated: bad pc");
+    }
+  }
+}
+const ProcDef kTestPagesIsolated{"test_pages_isolated",   kPI61,         T_N,
+                                 run_test_pages_isolated, describe_test, RetKind::Errno};
+
 }  // namespace
 
 // ---- v6.10 replacements (fd919a85cd55) --------------------------------------------------------
@@ -339,7 +425,7 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
       sc.result("-EBUSY");
       return -kEBUSY;
     }
-    c.mod_counter(Counter::nr_isolate_pageblock, 1);
+    mod_nr_isolate_pageblock(c, 1);
     c.spin_unlock(LOCK_ZONE);
     sc.result("0");
     return 0;
@@ -379,7 +465,7 @@ void unset_migratetype_isolate(Ctx& c, int page, Mt mt) {
     c.k.fn.set_pageblock_migratetype(c, page, mt);
     c.k.fn.__putback_isolated_page(c, page, order, mt);
   }
-  c.mod_counter(Counter::nr_isolate_pageblock, -1);
+  mod_nr_isolate_pageblock(c, -1);
   c.spin_unlock(LOCK_ZONE);
 }
 
@@ -434,13 +520,82 @@ const ProcDef isolate_single_pageblock{
 
 }  // namespace hygiene
 
-void fill_page_isolation_v6_6(Kernel& k) {
+namespace v6_17 {
+
+// set_migratetype_isolate(), mm/page_isolation.c, v7.1.8 (v6.17: pageblock_isolate_and_move_free_pages();
+// the migratetype argument has become a mode: CMA allocation or not).
+int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
+  Scope sc(c, "set_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
+  take_zone_lock(c);
+  if (is_migrate_isolate_page(c, page)) {
+    c.spin_unlock(LOCK_ZONE);
+    sc.result("-EBUSY");
+    return -kEBUSY;
+  }
+  int check_start = std::max(page, start_pfn);
+  int check_end = std::min(pageblock_end_pfn(c, page), end_pfn);
+  if (!c.k.fn.has_unmovable_pages(c, check_start, check_end, mt)) {
+    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::ISOLATE)) {
+      c.spin_unlock(LOCK_ZONE);
+      sc.result("-EBUSY");
+      return -kEBUSY;
+    }
+    mod_nr_isolate_pageblock(c, 1);
+    c.spin_unlock(LOCK_ZONE);
+    sc.result("0");
+    return 0;
+  }
+  c.spin_unlock(LOCK_ZONE);
+  if (c.recording()) c.note("has_unmovable_pages() found an unmovable page");
+  sc.result("-EBUSY");
+  return -kEBUSY;
+}
+
+// unset_migratetype_isolate(), mm/page_isolation.c, v7.1.8: no migratetype argument; the block
+// gets back the type its bits kept.
+void unset_migratetype_isolate(Ctx& c, int page, Mt) {
+  Scope sc(c, "unset_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
+  take_zone_lock(c);
+  if (!is_migrate_isolate_page(c, page)) {
+    c.spin_unlock(LOCK_ZONE);
+    return;
+  }
+  bool isolated_page = false;
+  int order = 0;
+  if (PageBuddy(c, page)) {
+    order = buddy_order(c, page);
+    if (order >= pageblock_order(c) && order < MAX_PAGE_ORDER(c)) {
+      int buddy = find_buddy_page_pfn(c, page, order);
+      if (buddy >= 0 && !is_migrate_isolate_page(c, buddy)) {
+        isolated_page = c.k.fn.__isolate_free_page(c, page, order) != 0;
+        if (!isolated_page) kernel_warn(c, KC_UNSET_ISOLATE_FREE_PAGE, page);
+      }
+    }
+  }
+  if (!isolated_page) {
+    // "Isolating this block already succeeded, so this should not fail on zone boundaries."
+    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::MOVABLE))
+      kernel_warn(c, KC_UNSET_ISOLATE_MOVE, page);
+  } else {
+    int pb = c.L.geo.pageblock_of(page);
+    c.set_pb_bits(pb,
+                  static_cast<uint8_t>(c.s.pb_bits(pb) & ~PB_migrate_isolate));  // clear_pageblock_isolate()
+    c.k.fn.__putback_isolated_page(c, page, order, c.k.fn.get_pfnblock_migratetype(c, page));
+  }
+  mod_nr_isolate_pageblock(c, -1);
+  c.spin_unlock(LOCK_ZONE);
+}
+
+}  // namespace v6_17
+
+void fill_page_isolation(Kernel& k) {
   k.fn.has_unmovable_pages = has_unmovable_pages;
   k.fn.set_migratetype_isolate = set_migratetype_isolate;
   k.fn.unset_migratetype_isolate = unset_migratetype_isolate;
   k.procs[P_start_isolate_page_range] = &kStartIsolatePageRange;
   k.procs[P_isolate_single_pageblock] = &kIspV6_1;
   k.procs[P_undo_isolate_page_range] = &kUndoIsolatePageRange;
+  k.procs[P_test_pages_isolated] = &kTestPagesIsolated;
 }
 
 }  // namespace pagecheck::model

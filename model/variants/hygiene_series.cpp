@@ -13,12 +13,26 @@ void register_hygiene_series(std::vector<Commit>& v) {
                "no set_pcppage_migratetype() cache; rmqueue_buddy() accounts by the block's type",
                {},
                [](Kernel& k) { k.features |= F_NO_PCPPAGE_MT_CACHE; }});
+  v.push_back({"9cbe97bad5cd",
+               "mm: page_alloc: optimize free_unref_folios()",
+               "v6.10",
+               "free_unref_folios() checks for isolated blocks in its second, pcp-locked loop; the model has "
+               "no batched free operation, so nothing it runs changes",
+               {"17edeb5d3f76"},
+               [](Kernel&) {}});
   v.push_back({"e6cf9e1c4cde",
                "mm: page_alloc: fix up block types when merging compatible blocks",
                "v6.10",
                "__free_one_page() sets the buddy's pageblock to the freed page's type when it merges",
                {},
                [](Kernel& k) { k.features |= F_MERGE_FIXES_BLOCK_TYPE; }});
+  v.push_back({"b54ccd3c6bac",
+               "mm: page_alloc: move free pages when converting block during isolation",
+               "v6.10",
+               "__isolate_free_page() that retypes a block to MOVABLE also moves the block's other free "
+               "pages to the MOVABLE lists",
+               {},
+               [](Kernel& k) { k.features |= F_ISOLATE_FREE_PAGE_MOVES; }});
   v.push_back(
       {"2dd482ba627d",
        "mm: page_alloc: fix move_freepages_block() range error",
@@ -30,10 +44,12 @@ void register_hygiene_series(std::vector<Commit>& v) {
   v.push_back({"c0cd6f557b90",
                "mm: page_alloc: fix freelist movement during block conversion",
                "v6.10",
-               "block conversion moves the free pages first and retypes only if that worked; "
+               "block conversion moves the free pages first and retypes only if that worked (fallback "
+               "stealing, highatomic reserve and unreserve, isolation, __isolate_free_page()); "
                "move_freepages_block() fails (-1) on a block crossing the zone and set_migratetype_isolate() "
-               "returns -EBUSY for it (its fallback/highatomic hunks: with the full allocator model)",
-               {"2dd482ba627d"},
+               "returns -EBUSY for it; steal_suitable_fallback() takes the page off the list itself and "
+               "__rmqueue() no longer retries (with Baolin Wang's folded fix for CMA)",
+               {"2dd482ba627d", "b54ccd3c6bac"},
                [](Kernel& k) { k.features |= F_BLOCK_CONVERSION_TXN; }});
   v.push_back({"55612e80e722",
                "mm: page_alloc: close migratetype race between freeing and stealing",
@@ -76,6 +92,29 @@ void register_hygiene_series(std::vector<Commit>& v) {
          k.fn.__del_page_from_free_list = hygiene::__del_page_from_free_list;
          k.fn.del_page_from_free_list = hygiene::del_page_from_free_list;
        }});
+  v.push_back(
+      {"e1f42a577f63",
+       "mm: page_alloc: change move_freepages() to __move_freepages_block()",
+       "v6.10",
+       "refactor to exactly one pageblock with an exclusive end; no change in behaviour, and none the "
+       "model can see",
+       {"e0932b6c1f94"},
+       [](Kernel&) {}});
+  v.push_back({"883dd161e9a8",
+               "mm: page_alloc: batch vmstat updates in expand()",
+               "v6.10",
+               "one account_freepages() per expand(); the counters end the step with the same values, so "
+               "nothing the model can see",
+               {"e0932b6c1f94"},
+               [](Kernel&) {}});
+  v.push_back(
+      {"7cc5a5d65011",
+       "mm: page_alloc: fix highatomic typing in multi-block buddies",
+       "v6.10 (-rc4, inferred)",
+       "reserve_highatomic_pageblock() of a buddy of pageblock order or more retypes all its blocks "
+       "and reserves 1 << order; unreserve moves it back the same way (diff reconstructed from v6.11)",
+       {"f37c0f6876a8", "e0932b6c1f94"},
+       [](Kernel& k) { k.features |= F_HIGHATOMIC_MULTIBLOCK; }});
 }
 
 }  // namespace pagecheck::model

@@ -3,16 +3,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 #include <sstream>
 
 namespace pagecheck::model {
 
 const std::vector<Baseline>& baselines() {
   static const std::vector<Baseline> b = {
-      {"pre-hygiene",
-       "the allocator and isolation code before the v6.10 hygiene series, read from v6.1.8 "
-       "(MAX_ORDER inclusive as from v6.4)",
-       fill_baseline_v6_6},
+      {"v6.5-core",
+       "the v6.5 allocator, pcp and isolation code, read from v6.1.8 (MAX_ORDER inclusive as from v6.4), "
+       "with the 2014 and 2016 isolation fixes ad53f92eb416 and d9dddbf55667 taken out so that they are "
+       "commits of the stack",
+       fill_baseline},
   };
   return b;
 }
@@ -20,34 +22,80 @@ const std::vector<Baseline>& baselines() {
 const std::vector<Commit>& commits() {
   static const std::vector<Commit> c = [] {
     std::vector<Commit> v;
+    register_isolation_2014(v);
     register_hygiene_series(v);
+    register_hygiene_v2(v);
+    register_later(v);
+    register_examples(v);
+    register_hugetlb(v);
     return v;
   }();
   return c;
 }
 
 namespace {
-// The September 2023 posting (V2, 6 patches) by the mainline commits its patches became: 1/6
-// 17edeb5d3f76, 2/6 e6cf9e1c4cde, 4/6 2dd482ba627d, 5/6 c0cd6f557b90, 6/6 e0932b6c1f94. It had
-// neither 55612e80e722, f37c0f6876a8 nor fd919a85cd55 (added in V3/V4).
-constexpr std::string_view kHygieneV2[] = {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "c0cd6f557b90",
-                                           "e0932b6c1f94"};
+// Beyond the buddy core (model/variants/hugetlb.cpp): df48a5f7a3bb (v6.1), 7ffddd499ba6 (v5.11) and
+// 32c877191e02 (v6.5) from v6.5 on, d8f5f7e445f0 from v6.6, 52ccdde16b65 from v6.9, and the v6.14
+// hugetlb fixes from v6.15.
+constexpr std::string_view kV6_5[] = {"ad53f92eb416", "d9dddbf55667", "df48a5f7a3bb", "7ffddd499ba6",
+                                      "32c877191e02"};
+constexpr std::string_view kV6_6[] = {"ad53f92eb416", "d9dddbf55667", "df48a5f7a3bb", "7ffddd499ba6",
+                                      "32c877191e02", "7b086755fb8c", "d8f5f7e445f0"};
+// The September 2023 posting (V2, 6 patches) as posted, on v6.6-rc1 plus the pcp bypass fix.
+constexpr std::string_view kHygieneV2[] = {"ad53f92eb416", "d9dddbf55667", "df48a5f7a3bb", "7ffddd499ba6",
+                                           "32c877191e02", "7b086755fb8c", "d8f5f7e445f0", "V2-1/6",
+                                           "V2-2/6",       "V2-3/6",       "V2-4/6",       "V2-5/6",
+                                           "V2-6/6"};
+// The merged series in mainline order, on v6.6 and the v6.8 highatomic limit.
+constexpr std::string_view kV6_10[] = {
+    "ad53f92eb416", "d9dddbf55667",          "df48a5f7a3bb", "7ffddd499ba6", "32c877191e02", "7b086755fb8c",
+    "d8f5f7e445f0", "highatomic-small-zone", "52ccdde16b65", "17edeb5d3f76", "9cbe97bad5cd", "e6cf9e1c4cde",
+    "b54ccd3c6bac", "2dd482ba627d",          "c0cd6f557b90", "55612e80e722", "f37c0f6876a8", "fd919a85cd55",
+    "e0932b6c1f94", "e1f42a577f63",          "883dd161e9a8", "7cc5a5d65011"};
+constexpr std::string_view kLater6_12[] = {"zone-pcp-drain-latency", "e98337d11bbd", "c928807f6f6b"};
+constexpr std::string_view kLater6_15[] = {"remnants-of-unlocked-mt-updates", "c2f6ea38fc1b", "90abee6d7895",
+                                           "67bab13307c8", "hugetlb-dissolve-surplus"};
+std::vector<std::string_view> stack(std::initializer_list<std::span<const std::string_view>> parts) {
+  std::vector<std::string_view> v;
+  for (auto p : parts) v.insert(v.end(), p.begin(), p.end());
+  return v;
+}
+constexpr std::string_view kLater6_17[] = {"pb-isolate-bit"};
 }  // namespace
 
 const std::vector<VariantDef>& variants() {
   static const std::vector<VariantDef> v = {
-      {"v6.6", "the kernel before the freelist hygiene series", "pre-hygiene", {}},
+      {"v6.5",
+       "the kernel before the pcp bypass fix and the freelist hygiene series",
+       "v6.5-core",
+       {std::begin(kV6_5), std::end(kV6_5)}},
+      {"v6.6",
+       "v6.5 with the pcp bypass fix 7b086755fb8c",
+       "v6.5-core",
+       {std::begin(kV6_6), std::end(kV6_6)}},
       {"hygiene-v2",
-       "the September 2023 posting of the hygiene series (V2), by the mainline commits its patches "
-       "became: list-type checks and consolidated accounting, but the old isolation code with "
-       "split_free_page()",
-       "pre-hygiene",
+       "the September 2023 posting of the hygiene series (V2, 6 patches, as posted): list-type checks and "
+       "consolidated accounting, but the old isolation code with split_free_page()",
+       "v6.5-core",
        {std::begin(kHygieneV2), std::end(kHygieneV2)}},
       {"v6.10",
        "the hygiene series as merged, with fd919a85cd55 (isolation splits under zone->lock)",
-       "pre-hygiene",
-       {"17edeb5d3f76", "e6cf9e1c4cde", "2dd482ba627d", "c0cd6f557b90", "55612e80e722", "f37c0f6876a8",
-        "fd919a85cd55", "e0932b6c1f94"}},
+       "v6.5-core",
+       {std::begin(kV6_10), std::end(kV6_10)}},
+      {"v6.12",
+       "v6.10 with what changed the modelled functions up to v6.12 (the batched pcp drain, "
+       "split_large_buddy() "
+       "in free_one_page(), nr_free_highatomic): the kernel whose hugetlb, HVO and memory hotplug code "
+       "(v6.12.8) the model reads",
+       "v6.5-core", stack({kV6_10, kLater6_12})},
+      {"v6.15",
+       "v6.12 with what changed the modelled functions up to v6.15: the fallback rework (claim a block or "
+       "steal a page), and the v6.14 hugetlb fixes (wait for deferred frees in test_pages_isolated(), "
+       "surplus "
+       "accounting in dissolve)",
+       "v6.5-core", stack({kV6_10, kLater6_12, kLater6_15})},
+      {"v6.17", "v6.15 with isolation as a pageblock bit of its own (PB_migrate_isolate)", "v6.5-core",
+       stack({kV6_10, kLater6_12, kLater6_15, kLater6_17})},
   };
   return v;
 }

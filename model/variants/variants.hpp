@@ -51,6 +51,11 @@ ResolvedVariant resolve_variant(std::string_view spec, const std::vector<std::st
                                 const std::vector<std::string>& revert = {});
 
 // Registration, one line per file in variants.cpp.
+void register_isolation_2014(std::vector<Commit>& v);
 void register_hygiene_series(std::vector<Commit>& v);
+void register_hygiene_v2(std::vector<Commit>& v);
+void register_later(std::vector<Commit>& v);
+void register_examples(std::vector<Commit>& v);
+void register_hugetlb(std::vector<Commit>& v);
 
 }  // namespace pagecheck::model

@@ -44,7 +44,7 @@ inline model::Geometry geo(int pb_order, int max_order, int pageblocks, int cpus
 
 inline model::MemoryLayout layout(std::vector<model::Mt> pbs, std::vector<model::FreeBuddy> free,
                                   std::vector<model::Allocation> alloc = {}) {
-  return model::MemoryLayout{std::move(pbs), std::move(free), std::move(alloc)};
+  return model::MemoryLayout{std::move(pbs), std::move(free), std::move(alloc), {}, {}};
 }
 
 // Writes a scenario file into a temporary directory and returns its path.

@@ -68,7 +68,7 @@ TEST_CASE("a CPU blocked for ever on a lock is a deadlock") {
   Geometry g = geo(1, 2, 2, 2);
   Layout L(g);
   Kernel k;
-  fill_baseline_v6_6(k);
+  fill_baseline(k);
   k.procs[P_alloc_pages] = &kHold;
   k.procs[P_free_pages] = &kTake;
   Op hold;

@@ -20,6 +20,7 @@ struct Case {
   int pb_order, max_order, pageblocks;
   std::vector<Mt> types;
   std::vector<std::string> ops;  // CPU0's operations (a free_pages fixes pages allocated)
+  std::string variant = "v6.10";
 };
 
 void agree(const Case& k) {
@@ -30,7 +31,7 @@ void agree(const Case& k) {
   model::Program prog;
   for (const auto& o : k.ops) prog.push_back(model::parse_op(o, sc.geo));
   sc.programs = {prog};
-  auto var = model::resolve_variant("v6.10");
+  auto var = model::resolve_variant(k.variant);
   model::Layout layout(sc.geo);
   model::TransitionSystem ts(layout, var.kernel, sc.programs);
 
@@ -77,4 +78,9 @@ TEST_CASE("symbolic layouts: the same layouts as layouts = \"all\", counted and 
   agree({0, 2, 4, {Mt::MOVABLE, Mt::UNMOVABLE}, {"isolate_range(start=1, end=3)"}});
   agree({1, 2, 3, {Mt::MOVABLE, Mt::UNMOVABLE}, {"free_pages(pfn=0, order=0)", "alloc_pages(order=1)"}});
   agree({1, 1, 3, {Mt::MOVABLE, Mt::UNMOVABLE}, {"alloc_pages(order=0)"}});
+  // Counters that exist only from some commit on: nr_isolate_pageblock (ad53f92eb416),
+  // nr_free_highatomic (v6.12's account_freepages()).
+  agree({1, 2, 2, {Mt::MOVABLE, Mt::ISOLATE}, {"alloc_pages(order=0)"}, "v6.5 -ad53f92eb416"});
+  agree(
+      {1, 2, 2, {Mt::MOVABLE, Mt::ISOLATE, Mt::HIGHATOMIC}, {"alloc_pages(order=0)"}, "v6.10 +c928807f6f6b"});
 }
