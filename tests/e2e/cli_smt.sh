@@ -19,19 +19,27 @@ has() {  # has FILE REGEX DESCRIPTION
   if ! grep -Eq -- "$2" "$1"; then echo "not ok: $3: /$2/ not in $1"; fail=1; fi
 }
 
-# BMC from every well-formed layout of the 4-pageblock zone.
+# BMC from every well-formed layout of the 4-pageblock zone; the trace replays on the explicit model.
 expect 1 "check --engine smt (symbolic layout)" "$pc" check isolate-expand-all-layouts --variant hygiene-v2 \
   --engine smt --max-depth 4 --no-progress --trace-out "$dir/t.json"
 has "$dir/out" "^Broken: freelist-hygiene" "smt trace text"
 has "$dir/out" "every well-formed layout at once" "smt search line"
-expect 0 "check --engine smt holds on v6.10 (one layout, whole depth)" "$pc" check isolate-expand --variant v6.10 \
-  --engine smt --max-depth 12 --no-progress
+expect 1 "replay of the SMT trace" "$pc" replay "$dir/t.json"
+has "$dir/out" "reproduced on hygiene-v2: freelist-hygiene" "replay reproduces it"
+expect 0 "the SMT trace on the fixed kernel" "$pc" replay "$dir/t.json" --variant v6.10
+expect 0 "check --engine smt holds on v6.10 (one layout, whole depth), --smt-dump" "$pc" check isolate-expand \
+  --variant v6.10 --engine smt --max-depth 12 --no-progress --smt-dump "$dir/q.smt2"
 has "$dir/out" ": holds" "smt holds"
+has "$dir/q.smt2" "^\(check-sat" "SMT-LIB dump"
 expect 3 "check --engine smt cut at depth 1" "$pc" check isolate-expand --variant v6.10 --engine smt \
   --max-depth 1 --no-progress
-expect 0 "check --engine smt --smt-dump" "$pc" check isolate-expand --variant v6.10 --engine smt --max-depth 12 \
-  --no-progress --smt-dump "$dir/q.smt2"
-has "$dir/q.smt2" "^\(check-sat" "SMT-LIB dump"
+# What the engine does not encode is refused up front: one line, exit 2.
+expect 2 "pcp geometry refused" "$pc" check pcp-bulk-isolate-bug --variant hygiene-v2 --engine smt --no-progress
+has "$dir/err" "the SMT engine does not encode operation .drain_all_pages" "pcp refusal says why"
+expect 2 "v6.12 commit refused" "$pc" check isolate-expand --variant v6.12 --engine smt --no-progress
+has "$dir/err" "does not encode every commit of variant 'v6.12'" "commit refusal says why"
+expect 2 "prove of a hugetlb scenario refused" "$pc" prove hugetlb-free-dissolve --variant v6.12 \
+  --property buddy-structure
 
 # prove: the done-when pair.
 expect 0 "prove v6.10" "$pc" prove isolate-expand --variant v6.10 --property freelist-hygiene
