@@ -62,7 +62,7 @@ inline constexpr uint64_t kEncodedFeatures =
     model::F_ISOLATE_SPLITS_UNDER_LOCK | model::F_ACCOUNT_FREEPAGES | model::F_BLOCK_CONVERSION_TXN |
     model::F_ISOLATE_RECHECK_ON_FREE | model::F_MERGE_CHECKS_BUDDY_TYPE | model::F_ISOLATE_FREE_PAGE_MOVES |
     model::F_V2_MERGE_RETYPE_BEFORE_DEL | model::F_V2_BUDDY_MT_EVERY_ORDER | model::F_V2_CMA_FALLBACK_ELSE |
-    model::F_NR_FREE_HIGHATOMIC;
+    model::F_NR_FREE_HIGHATOMIC | model::F_FREE_ONE_PAGE_SPLITS;
 
 // Switches that change only code outside what the encoder accepts, so they cannot change an
 // encoded step: the pcp paths (the encoder refuses a geometry with pcp lists), a zone that starts

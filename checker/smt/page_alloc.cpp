@@ -297,9 +297,14 @@ Int rmqueue_buddy(Exec& x, const Int& order, const Int& mt, const Int& alloc_fla
 void free_one_page(Exec& x, const Int& pfn, const Int& order, const Int& mt0, int fpi) {
   x.spin_lock_zone();
   Int mt = mt0;
-  if (x.k.has(model::F_FREE_MT_UNDER_ZONE_LOCK))
+  if (x.k.has(model::F_FREE_MT_UNDER_ZONE_LOCK)) {
+    if (x.k.has(model::F_FREE_ONE_PAGE_SPLITS)) {  // e98337d11bbd (v6.12)
+      x.K.split_large_buddy(x, pfn, order, fpi);
+      x.spin_unlock_zone();
+      return;
+    }
     mt = x.K.get_pfnblock_migratetype(x, pfn);
-  else if (x.k.has(model::F_ISOLATE_RECHECK_ON_FREE))
+  } else if (x.k.has(model::F_ISOLATE_RECHECK_ON_FREE))
     mt = cond(lor(ne(x.counter(Counter::nr_isolate_pageblock), x.I(0)), is_migrate_isolate(x, mt)),
               x.K.get_pfnblock_migratetype(x, pfn), mt);
   x.K.__free_one_page(x, pfn, order, mt, fpi);
@@ -584,6 +589,41 @@ void split_large_buddy(Exec& x, const Int& pfn0, const Int& order, int) {
     x.assign(pfn, add(pfn, x.I(pageblock_nr_pages(x))));
   }
 }
+
+}  // namespace hygiene
+
+namespace v6_12 {
+
+// split_large_buddy(), mm/page_alloc.c, v6.12.8 (e98337d11bbd; faeec8e23c10's do/while): any
+// order, in chunks of at most pageblock_order, each freed with its own block's type. At most
+// 2^(MAX_PAGE_ORDER - pageblock_order) chunks, and at least one.
+void split_large_buddy(Exec& x, const Int& pfn0, const Int& order0, int fpi) {
+  Int pfn = pfn0;
+  const Int end = add(pfn, shift_left(x.I(1), order0));
+  {
+    Exec::When w(x, ne(band(pfn, sub(shift_left(x.I(1), order0), x.I(1))), x.I(0)));
+    kernel_warn(x, model::KC_SPLIT_LARGE_BUDDY, pfn);
+  }
+  {
+    // "Caller removed page from freelist, buddy info cleared!"
+    Exec::When w(x, PageBuddy(x, pfn));
+    kernel_warn(x, model::KC_SPLIT_LARGE_BUDDY, pfn);
+  }
+  const Int order = smin(order0, x.I(pageblock_order(x)));
+  const int chunks = 1 << std::max(0, MAX_PAGE_ORDER(x) - pageblock_order(x));
+  Bool run = x.T();
+  for (int it = 0; it < chunks; ++it) {
+    Exec::When r(x, run);
+    const Int mt = x.K.get_pfnblock_migratetype(x, pfn);
+    x.K.__free_one_page(x, pfn, order, mt, fpi);
+    x.assign(pfn, add(pfn, shift_left(x.I(1), order)));
+    run = land(run, ne(pfn, end));
+  }
+}
+
+}  // namespace v6_12
+
+namespace hygiene {
 
 // find_large_buddy(), mm/page_alloc.c, v6.11 (fd919a85cd55): "Look for a buddy that straddles
 // start_pfn"; the candidate heads are start_pfn aligned down to each order.
@@ -905,7 +945,10 @@ void fill_sym_page_alloc(SymKernel& K, const model::Kernel& k, const model::Kern
   K.__free_one_page = pick<decltype(F::__free_one_page), decltype(K.__free_one_page)>(
       k.fn.__free_one_page, {{base.fn.__free_one_page, __free_one_page}}, "__free_one_page", v);
   K.split_large_buddy = pick<decltype(F::split_large_buddy), decltype(K.split_large_buddy)>(
-      k.fn.split_large_buddy, {{mh::split_large_buddy, hygiene::split_large_buddy}}, "split_large_buddy", v);
+      k.fn.split_large_buddy,
+      {{mh::split_large_buddy, hygiene::split_large_buddy},
+       {model::v6_12::split_large_buddy, v6_12::split_large_buddy}},
+      "split_large_buddy", v);
   K.move_freepages_block = pick<decltype(F::move_freepages_block), decltype(K.move_freepages_block)>(
       k.fn.move_freepages_block, {{base.fn.move_freepages_block, move_freepages_block}},
       "move_freepages_block", v);

@@ -36,8 +36,8 @@ expect 3 "check --engine smt cut at depth 1" "$pc" check isolate-expand --varian
 # What the engine does not encode is refused up front: one line, exit 2.
 expect 2 "pcp geometry refused" "$pc" check pcp-bulk-isolate-bug --variant hygiene-v2 --engine smt --no-progress
 has "$dir/err" "the SMT engine does not encode operation .drain_all_pages" "pcp refusal says why"
-expect 2 "v6.12 commit refused" "$pc" check isolate-expand --variant v6.12 --engine smt --no-progress
-has "$dir/err" "does not encode every commit of variant 'v6.12'" "commit refusal says why"
+expect 2 "v6.15 commits refused" "$pc" check isolate-expand --variant v6.15 --engine smt --no-progress
+has "$dir/err" "does not encode every commit of variant 'v6.15'" "commit refusal says why"
 expect 2 "prove of a hugetlb scenario refused" "$pc" prove hugetlb-free-dissolve --variant v6.12 \
   --property buddy-structure
 

@@ -45,9 +45,9 @@ model::Geometry random_geometry(Rng& r, bool small) {
 // A commit stack: a variant, possibly with commits reverted or applied; retried until the
 // stack keeps every commit's prerequisites.
 model::ResolvedVariant random_variant(Rng& r) {
-  static const char* bases[] = {"v6.5", "v6.6", "hygiene-v2", "v6.10"};
+  static const char* bases[] = {"v6.5", "v6.6", "hygiene-v2", "v6.10", "v6.12"};
   for (;;) {
-    std::string spec = bases[r(0, 3)];
+    std::string spec = bases[r(0, 4)];
     if (r.chance(40)) {
       const auto& all = model::commits();
       const auto& c = all[static_cast<size_t>(r(0, static_cast<int>(all.size()) - 1))];
