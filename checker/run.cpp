@@ -9,6 +9,7 @@
 #include "checker/explorer.hpp"
 #include "checker/liveness.hpp"
 #include "checker/minimise.hpp"
+#include "checker/smt/bmc.hpp"
 
 namespace pagecheck::checker {
 
@@ -37,6 +38,28 @@ CheckOutcome run_check(const CheckRequest& req) {
 
   model::Layout layout(out.scenario.geo);
   model::TransitionSystem ts(layout, out.variant.kernel, out.scenario.programs);
+  out.engine = req.engine;
+  if (req.engine == "smt") {
+    smt::SmtEngine eng(out.scenario, ts, props, out.variant.spec, req.smt);
+    out.result = eng.check(req.bounds);
+    out.smt = eng.stats();
+    if (out.result.verdict == Verdict::Violated && eng.counterexample_initial()) {
+      traces::TraceMeta meta;
+      meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
+                       read_text_file(out.scenario.file)};
+      meta.variant = out.variant.spec;
+      meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
+      for (const auto* c : out.variant.stack)
+        meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+      meta.properties = out.properties;
+      meta.initial_count = eng.initial_count();
+      out.trace = traces::build_trace(ts, *eng.counterexample_initial(), out.result.initial_index,
+                                      out.result.path, *out.result.violation, props, meta);
+    }
+    return out;
+  }
+  if (req.engine != "explicit")
+    throw InputError(fmt::format("unknown engine '{}'; expected explicit or smt", req.engine));
   std::vector<model::State> initial = model::initial_states(ts, out.scenario);
   std::vector<model::State> initial_copy = initial;  // the explorer consumes its copy
   Explorer::validate(req.search, ts);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checker/engine.hpp"
+#include "checker/smt/options.hpp"
 #include "model/layouts.hpp"
 #include "model/scenario.hpp"
 #include "model/system.hpp"
@@ -24,8 +25,10 @@ struct CheckRequest {
   std::vector<std::string> properties;  // empty: the scenario's [check], else all that apply
   Bounds bounds;
   SearchOptions search;
-  bool minimise = true;         // fewest preemptions among the shortest counterexamples
-  bool reduce_scenario = true;  // and delta debugging over the scenario (needs minimise)
+  bool minimise = true;             // fewest preemptions among the shortest counterexamples
+  bool reduce_scenario = true;      // and delta debugging over the scenario (needs minimise)
+  std::string engine = "explicit";  // or "smt"
+  smt::SmtOptions smt;
 };
 
 struct CheckOutcome {
@@ -35,6 +38,8 @@ struct CheckOutcome {
   std::vector<std::string> not_applicable;  // [check] properties this variant does not have
   Result result;
   std::optional<traces::Trace> trace;
+  std::string engine = "explicit";
+  std::optional<smt::SmtStats> smt;  // with engine "smt"
 };
 
 // Throws InputError for bad input.

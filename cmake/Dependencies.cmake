@@ -13,3 +13,10 @@ endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET GLOBAL libxxhash>=0.8)
 add_library(xxhash::xxhash ALIAS PkgConfig::XXHASH)
+
+# Z3: Debian's libz3-dev ships no Z3Config.cmake; use its pkg-config file.
+find_package(Z3 CONFIG QUIET)
+if(NOT TARGET z3::libz3)
+  pkg_check_modules(Z3 REQUIRED IMPORTED_TARGET GLOBAL z3>=4.8.12)
+  add_library(z3::libz3 ALIAS PkgConfig::Z3)
+endif()

@@ -80,6 +80,22 @@ std::string stats_line(const pc::checker::Stats& s) {
                      s.seconds);
 }
 
+json smt_json(const pc::smt::SmtStats& s) {
+  return {{"queries", s.queries},
+          {"solver_seconds", s.solver_seconds},
+          {"encode_seconds", s.encode_seconds},
+          {"depth", s.depth},
+          {"exhausted", s.exhausted},
+          {"initial", s.layouts == 0 ? "every well-formed layout" : "one layout"},
+          {"state_variables", s.variables}};
+}
+
+std::string smt_line(const pc::checker::Stats& st, const pc::smt::SmtStats& s) {
+  return fmt::format("Z3, {}, depths 0..{} checked, {} queries, {:.3f} s ({:.3f} s solving)",
+                     s.layouts == 0 ? "every well-formed layout at once" : "one layout", st.complete_depth,
+                     s.queries, st.seconds, s.solver_seconds);
+}
+
 struct CheckArgs {
   pc::checker::CheckRequest req;
   bool as_json = false;
@@ -107,9 +123,19 @@ int cmd_check(CheckArgs& a) {
   a.req.minimise = !a.no_minimise;
   a.req.reduce_scenario = !a.no_minimise;
   if (a.state_graph && a.format != "dot") throw pc::InputError("--state-graph needs --format dot");
+  if (a.req.engine == "smt" && a.state_graph)
+    throw pc::InputError("--state-graph explores the states explicitly: use --engine explicit");
+  if (a.req.engine == "smt" && !a.min_scenario_out.empty())
+    throw pc::InputError(
+        "--min-scenario-out needs the explicit engine's minimisation: use --engine explicit");
   if (!a.min_scenario_out.empty() && a.no_minimise)
     throw pc::InputError("--min-scenario-out needs minimisation (drop --no-minimise)");
   auto& so = a.req.search;
+  if (a.req.engine == "smt" && (!a.strategy.empty() || a.por != "none" || so.threads != 1 || so.symmetry ||
+                                so.preemption_bound >= 0 || so.full_states || so.check_footprints))
+    throw pc::InputError(
+        "--strategy, --por, --threads, --symmetry, --preemption-bound, --full-states and "
+        "--check-footprints steer the explicit explorer: drop them with --engine smt");
   so.por = a.por == "sleep"  ? pc::checker::Por::Sleep
            : a.por == "dpor" ? pc::checker::Por::Dpor
                              : pc::checker::Por::None;
@@ -156,11 +182,11 @@ int cmd_check(CheckArgs& a) {
     json j = {{"verdict", pc::model::verdict_name(r.verdict)},
               {"scenario", o.scenario.name},
               {"variant", o.variant.spec},
-              {"engine", "explicit"},
-              {"search", search_json(so)},
+              {"engine", o.engine},
               {"properties", o.properties},
               {"not_applicable", o.not_applicable},
               {"stats", stats_json(r.stats)}};
+    if (!o.smt) j["search"] = search_json(so);
     if (r.violation)
       j["violation"] = {{"property", r.violation->property},
                         {"message", r.violation->message},
@@ -168,6 +194,7 @@ int cmd_check(CheckArgs& a) {
                         {"pageblocks", r.violation->pageblocks}};
     if (o.trace) j["trace"] = pc::traces::trace_json(*o.trace);
     if (r.verdict == pc::model::Verdict::Incomplete) j["incomplete_reason"] = r.incomplete_reason;
+    if (o.smt) j["smt"] = smt_json(*o.smt);
     emit(j.dump(2) + "\n", a.format == "json" ? a.out : "");
     return exit_code(r.verdict);
   }
@@ -180,6 +207,27 @@ int cmd_check(CheckArgs& a) {
   }
   std::string text;
   const bool to_file = !a.out.empty() && a.out != "-" && a.format == "text";
+  if (o.smt) {
+    switch (r.verdict) {
+      case pc::model::Verdict::Holds:
+        text = fmt::format(
+            "{} on {}: holds ({}).\nEvery execution ends within {} steps and none breaks a property: {}.\n",
+            o.scenario.name, o.variant.spec, props, o.smt->depth - 1, smt_line(r.stats, *o.smt));
+        break;
+      case pc::model::Verdict::Violated:
+        text = pc::traces::format_text(*o.trace, {!to_file && colour_stdout()});
+        text += fmt::format("\nSearch: {}; the trace was replayed on the explicit model.\n",
+                            smt_line(r.stats, *o.smt));
+        break;
+      case pc::model::Verdict::Incomplete:
+        text = fmt::format("{} on {}: incomplete, {}; no violation within depth {} ({}).\nSearch: {}.\n",
+                           o.scenario.name, o.variant.spec, r.incomplete_reason, r.stats.complete_depth,
+                           props, smt_line(r.stats, *o.smt));
+        break;
+    }
+    emit(text, a.format == "text" ? a.out : "");
+    return exit_code(r.verdict);
+  }
   switch (r.verdict) {
     case pc::model::Verdict::Holds:
       text = fmt::format("{} on {}: holds ({}).\nExhausted the state space: {}.\n{}", o.scenario.name,
@@ -251,6 +299,15 @@ Runner add_check(CLI::App& app) {
   check->add_option("--min-scenario-out", ca->min_scenario_out,
                     "Write the smallest scenario that still breaks the property (TOML) to this file");
   check->add_flag("--no-progress", ca->no_progress, "No progress lines on stderr");
+  check
+      ->add_option("--engine", ca->req.engine,
+                   "explicit (breadth-first search) or smt (Z3 bounded model checking)")
+      ->check(CLI::IsMember({"explicit", "smt"}));
+  check->add_option("--smt-timeout", ca->req.smt.query_timeout, "With --engine smt: seconds per Z3 query")
+      ->check(CLI::Range(0.001, 1e7));
+  check->add_option("--smt-dump", ca->req.smt.dump_file,
+                    "With --engine smt: write the SMT-LIB of the last Z3 query to this file");
+  check->add_flag("--smt-log", ca->req.smt.log, "With --engine smt: one line per Z3 query on stderr");
   check
       ->add_option("--strategy", ca->strategy,
                    "Search order: bfs (shortest counterexamples, parallel), dfs, or foundation (the "

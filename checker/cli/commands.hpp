@@ -22,5 +22,6 @@ Runner add_replay(CLI::App& app);
 Runner add_show(CLI::App& app);
 Runner add_explain(CLI::App& app);
 Runner add_compare(CLI::App& app);
+Runner add_prove(CLI::App& app);
 
 }  // namespace pagecheck::cli

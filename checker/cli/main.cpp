@@ -16,8 +16,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // One line per subcommand.
   std::vector<cli::Runner> runners = {
-      cli::add_list(app),   cli::add_check(app), cli::add_compare(app),
-      cli::add_replay(app), cli::add_show(app),  cli::add_explain(app),
+      cli::add_list(app), cli::add_check(app),   cli::add_compare(app), cli::add_replay(app),
+      cli::add_show(app), cli::add_explain(app), cli::add_prove(app),
   };
   try {
     app.parse(argc, argv);
