@@ -119,14 +119,24 @@ void Ctx::clear_buddy(int pfn) {
   rec(Delta{DeltaKind::ClearPageBuddy, pfn, order});
 }
 
+// list_add() of a page whose lru is still linked elsewhere: both lists are corrupt from here on
+// (CONFIG_DEBUG_LIST's __list_del_entry_valid(), lib/list_debug.c, reports it at the next
+// list_del() on either list). The model cannot represent the state, so the step ends here with
+// the violation, whatever properties were selected.
+void Ctx::list_corruption(int list, int pfn) {
+  Violation v;
+  v.property = "list-corruption";
+  v.message = fmt::format("cpu{}: pfn {} is added to {} while it is still on {}: both lists are corrupt", cpu,
+                          pfn, list_name(L, list), list_name(L, s.list_of(pfn)));
+  v.pfns = {pfn};
+  v.lists = {list_name(L, list), list_name(L, s.list_of(pfn))};
+  if (rec_) note(v.message);
+  raise(std::move(v));
+  throw StepAborted{};
+}
+
 void Ctx::list_add(int list, int pfn) {
-  if (s.list_of(pfn) != NIL)
-    throw ModelError(fmt::format(
-        "pfn {} added to {} while on {}{}", pfn, list_name(L, list), list_name(L, s.list_of(pfn)),
-        L.is_hugetlb_list(s.list_of(pfn)) || L.is_hugetlb_list(list)
-            ? " (the kernel would corrupt both lists; the hugetlb-pool property reports the folio "
-              "before this happens)"
-            : ""));
+  if (s.list_of(pfn) != NIL) list_corruption(list, pfn);
   s.set_next(pfn, s.head(list));
   s.set_head(list, static_cast<uint8_t>(pfn));
   s.set_list_of(pfn, static_cast<uint8_t>(list));
@@ -134,13 +144,7 @@ void Ctx::list_add(int list, int pfn) {
 }
 
 void Ctx::list_add_tail(int list, int pfn) {
-  if (s.list_of(pfn) != NIL)
-    throw ModelError(fmt::format(
-        "pfn {} added to {} while on {}{}", pfn, list_name(L, list), list_name(L, s.list_of(pfn)),
-        L.is_hugetlb_list(s.list_of(pfn)) || L.is_hugetlb_list(list)
-            ? " (the kernel would corrupt both lists; the hugetlb-pool property reports the folio "
-              "before this happens)"
-            : ""));
+  if (s.list_of(pfn) != NIL) list_corruption(list, pfn);
   int tail = s.list_tail(list);
   if (tail < 0)
     s.set_head(list, static_cast<uint8_t>(pfn));

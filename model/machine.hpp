@@ -64,6 +64,11 @@ struct Violation {
   std::vector<std::string> lists;
 };
 
+// Thrown by a step that has raised a violation after which the model cannot go on (a page
+// added to a list while it is on another: the kernel corrupts both lists). The interpreter
+// ends the step there; the state is a violating end state that the explorer never expands.
+struct StepAborted {};
+
 // Observations the model reports to the properties that listen.
 enum class Obs : uint8_t {
   AllocFromBuddy,    // pfn, order: rmqueue handed out pages it took off a buddy list
@@ -171,7 +176,8 @@ class Ctx {
   void clear_buddy(int pfn);           // __ClearPageBuddy() + set_page_private(0)
   void list_add(int list, int pfn);    // at head
   void list_add_tail(int list, int pfn);
-  void list_del(int pfn);  // from whatever list the page is on
+  [[noreturn]] void list_corruption(int list, int pfn);  // raises list-corruption, ends the step
+  void list_del(int pfn);                                // from whatever list the page is on
   void set_pb_bits(int pb, uint8_t bits);
   void mod_counter(int idx, int delta);
   void mod_counter(Counter c, int delta) { mod_counter(static_cast<int>(c), delta); }

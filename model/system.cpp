@@ -50,7 +50,14 @@ StepResult TransitionSystem::run_step(StateRef s, int cpu, const std::vector<int
     if (c.pc() == 0 && rec)
       c.enter(fmt::format("{}({})", d->name, d->describe ? d->describe(c) : std::string()), d->source,
               c.depth() - 1);
-    Flow f = d->run(c);
+    Flow f;
+    try {
+      f = d->run(c);
+    } catch (const StepAborted&) {
+      res.status = StepStatus::Ok;
+      res.raised = c.raised();
+      return res;
+    }
     if (f == Flow::Blocked) {
       res.status = StepStatus::Blocked;
       return res;

@@ -319,6 +319,12 @@ void add_buddy_properties(std::vector<Property>& v) {
                "page_is_buddy(), and the \"nonzero mapcount\" bad-page report of a double free",
                "all variants", applies_everywhere, check_buddy_structure, observe_buddy_structure,
                Support::Local, support_buddy_structure});
+  // Raised by the model itself (Ctx::list_corruption()), whatever is selected: no state after it.
+  v.push_back({"list-corruption", Kind::Event,
+               "a page is added to a list (free list, pcp list, hugetlb list) only when it is on none",
+               "none at the add; CONFIG_DEBUG_LIST's __list_del_entry_valid() (lib/list_debug.c) reports "
+               "the damage at the next list_del() on either list",
+               "all variants; always checked", applies_everywhere});
   v.push_back({"free-accounting", Kind::State,
                "nr_free[order], NR_FREE_PAGES and NR_FREE_CMA_PAGES equal what the free lists hold "
                "(ISOLATE lists not counted in NR_FREE_PAGES)",
