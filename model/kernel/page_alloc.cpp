@@ -292,6 +292,7 @@ void free_one_page(Ctx& c, int pfn, int order, Mt mt, int fpi) {
 
 }  // namespace
 
+// find_buddy_page_pfn(), mm/internal.h, v6.1.8 (8170ac4700d2, v5.19)
 int find_buddy_page_pfn(Ctx& c, int pfn, int order) {
   int buddy_pfn = pfn ^ (1 << order);
   return page_is_buddy(c, buddy_pfn, order) ? buddy_pfn : -1;
@@ -411,6 +412,7 @@ int move_freepages_block_v(Ctx& c, int pfn, Mt old_mt, Mt new_mt, int* num_movab
   return pages_moved;
 }
 
+// move_freepages_block(), mm/page_alloc.c, v6.1.8 called with num_movable NULL, and v6.11 (no count)
 int move_freepages_block(Ctx& c, int pfn, Mt old_mt, Mt new_mt) {
   return move_freepages_block_v(c, pfn, old_mt, new_mt, nullptr);
 }

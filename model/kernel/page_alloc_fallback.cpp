@@ -20,6 +20,7 @@ constexpr Mt kFallbacks[MIGRATE_PCPTYPES][2] = {
     {Mt::UNMOVABLE, Mt::MOVABLE},      // RECLAIMABLE
 };
 
+// free_area_empty(), include/linux/mmzone.h, v6.1.8
 bool free_area_empty(const Ctx& c, int order, Mt mt) {
   return c.s.head(c.L.buddy_list(order, mt)) == NIL;
 }
