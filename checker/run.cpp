@@ -20,6 +20,20 @@ std::string read_text_file(const std::string& path) {
   return ss.str();
 }
 
+traces::TraceMeta trace_meta(const model::Scenario& scenario, const model::ResolvedVariant& variant,
+                             std::vector<std::string> properties, int initial_count) {
+  traces::TraceMeta meta;
+  meta.scenario = {scenario.name, scenario.file, scenario.summary, scenario.reference,
+                   read_text_file(scenario.file)};
+  meta.variant = variant.spec;
+  meta.baseline = variant.baseline ? std::string(variant.baseline->name) : std::string();
+  for (const auto* c : variant.stack)
+    meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
+  meta.properties = std::move(properties);
+  meta.initial_count = initial_count;
+  return meta;
+}
+
 std::string default_variant() {
   return std::string(model::variants().back().name);
 }
@@ -44,15 +58,7 @@ CheckOutcome run_check(const CheckRequest& req) {
     out.result = eng.check(req.bounds);
     out.smt = eng.stats();
     if (out.result.verdict == Verdict::Violated && eng.counterexample_initial()) {
-      traces::TraceMeta meta;
-      meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
-                       read_text_file(out.scenario.file)};
-      meta.variant = out.variant.spec;
-      meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
-      for (const auto* c : out.variant.stack)
-        meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-      meta.properties = out.properties;
-      meta.initial_count = eng.initial_count();
+      traces::TraceMeta meta = trace_meta(out.scenario, out.variant, out.properties, eng.initial_count());
       out.trace = traces::build_trace(ts, *eng.counterexample_initial(), out.result.initial_index,
                                       out.result.path, *out.result.violation, props, meta);
     }
@@ -88,15 +94,8 @@ CheckOutcome run_check(const CheckRequest& req) {
     loop_start = lr.loop_start;
   }
   if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0 && loop_start >= 0) {
-    traces::TraceMeta meta;
-    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
-                     read_text_file(out.scenario.file)};
-    meta.variant = out.variant.spec;
-    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
-    for (const auto* c : out.variant.stack)
-      meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-    meta.properties = out.properties;
-    meta.initial_count = static_cast<int>(initial_copy.size());
+    traces::TraceMeta meta =
+        trace_meta(out.scenario, out.variant, out.properties, static_cast<int>(initial_copy.size()));
     const model::State& init = initial_copy[static_cast<size_t>(out.result.initial_index)];
     out.trace = traces::build_trace(ts, init, out.result.initial_index, out.result.path,
                                     *out.result.violation, props, meta);
@@ -104,15 +103,8 @@ CheckOutcome run_check(const CheckRequest& req) {
     return out;
   }
   if (out.result.verdict == Verdict::Violated && out.result.initial_index >= 0) {
-    traces::TraceMeta meta;
-    meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
-                     read_text_file(out.scenario.file)};
-    meta.variant = out.variant.spec;
-    meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
-    for (const auto* c : out.variant.stack)
-      meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-    meta.properties = out.properties;
-    meta.initial_count = static_cast<int>(initial_copy.size());
+    traces::TraceMeta meta =
+        trace_meta(out.scenario, out.variant, out.properties, static_cast<int>(initial_copy.size()));
     const std::string& property = out.result.violation->property;
     const int bfs_steps = static_cast<int>(out.result.path.size());
     const model::State& bfs_initial = initial_copy[static_cast<size_t>(out.result.initial_index)];

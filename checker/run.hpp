@@ -48,6 +48,11 @@ CheckOutcome run_check(const CheckRequest& req);
 // A file's whole text ("" when it cannot be read).
 std::string read_text_file(const std::string& path);
 
+// What a trace records of the run: the scenario (with its file's text), the variant and its
+// commit stack, the properties checked, and how many initial layouts there were.
+traces::TraceMeta trace_meta(const model::Scenario& scenario, const model::ResolvedVariant& variant,
+                             std::vector<std::string> properties, int initial_count);
+
 // The newest modelled kernel: the default --variant.
 std::string default_variant();
 

@@ -225,13 +225,7 @@ std::string render_cti(const Encoder& enc, const model::Scenario& sc, const mode
     }
     if (!v) v = ps.check_state(enc.ts, cur);
     if (v) {
-      traces::TraceMeta meta;
-      meta.scenario = {sc.name, sc.file, sc.summary, sc.reference, ""};
-      meta.variant = var.spec;
-      meta.baseline = var.baseline ? std::string(var.baseline->name) : std::string();
-      for (const auto* c : var.stack)
-        meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-      meta.properties = goals;
+      const traces::TraceMeta meta = checker::trace_meta(sc, var, goals, 1);
       props::PropertySet ps2 = props::select(goals, var.kernel, "");
       const traces::Trace t = traces::build_trace(enc.ts, s0, 0, path, *v, ps2, meta);
       out += "\nThe steps, run by the explicit model from that state:\n\n" + traces::format_text(t);
@@ -384,14 +378,7 @@ ProveOutcome run_prove(const ProveRequest& req) {
         out.result.violation = *v;
         for (int c : cpus) out.result.path.push_back({c, 0});
         out.result.initial_index = std::max(0, initial_index_of(out.scenario, ts, initial));
-        traces::TraceMeta meta;
-        meta.scenario = {out.scenario.name, out.scenario.file, out.scenario.summary, out.scenario.reference,
-                         checker::read_text_file(out.scenario.file)};
-        meta.variant = out.variant.spec;
-        meta.baseline = out.variant.baseline ? std::string(out.variant.baseline->name) : std::string();
-        for (const auto* c : out.variant.stack)
-          meta.stack.push_back({std::string(c->id), std::string(c->title), std::string(c->release)});
-        meta.properties = out.goals;
+        traces::TraceMeta meta = checker::trace_meta(out.scenario, out.variant, out.goals, 1);
         if (out.scenario.all_layouts && initial_index_of(out.scenario, ts, initial) >= 0)
           meta.initial_count =
               static_cast<int>(model::for_each_layout(out.scenario, [](const model::MemoryLayout&) {}));
