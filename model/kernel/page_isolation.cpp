@@ -558,9 +558,10 @@ const ProcDef kTestPagesIsolated{"test_pages_isolated",   kPI61,         T_N,
 namespace hygiene {
 
 // set_migratetype_isolate(), mm/page_isolation.c, v6.11 (fd919a85cd55): isolation and the
-// split of a straddling free buddy in one zone->lock section.
-int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
-  Scope sc(c, "set_migratetype_isolate", kPI611, [&] { return fmt::format("pfn {}", page); });
+// split of a straddling free buddy in one zone->lock section. v6.17's body is the same (what
+// changed is inside move_freepages_block_isolate()); `cite` names the source read.
+int set_migratetype_isolate_cited(Ctx& c, const char* cite, int page, Mt mt, int start_pfn, int end_pfn) {
+  Scope sc(c, "set_migratetype_isolate", cite, [&] { return fmt::format("pfn {}", page); });
   take_zone_lock(c);
   if (is_migrate_isolate_page(c, page)) {
     c.spin_unlock(LOCK_ZONE);
@@ -584,6 +585,9 @@ int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn)
   if (c.recording()) c.note("has_unmovable_pages() found an unmovable page");
   sc.result("-EBUSY");
   return -kEBUSY;
+}
+int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
+  return set_migratetype_isolate_cited(c, kPI611, page, mt, start_pfn, end_pfn);
 }
 
 // unset_migratetype_isolate(), mm/page_isolation.c, v6.11 (fd919a85cd55)
@@ -676,30 +680,7 @@ namespace v6_17 {
 // set_migratetype_isolate(), mm/page_isolation.c, v7.1.8 (v6.17: pageblock_isolate_and_move_free_pages();
 // the migratetype argument has become a mode: CMA allocation or not).
 int set_migratetype_isolate(Ctx& c, int page, Mt mt, int start_pfn, int end_pfn) {
-  Scope sc(c, "set_migratetype_isolate", kPI71, [&] { return fmt::format("pfn {}", page); });
-  take_zone_lock(c);
-  if (is_migrate_isolate_page(c, page)) {
-    c.spin_unlock(LOCK_ZONE);
-    sc.result("-EBUSY");
-    return -kEBUSY;
-  }
-  int check_start = std::max(page, start_pfn);
-  int check_end = std::min(pageblock_end_pfn(c, page), end_pfn);
-  if (!c.k.fn.has_unmovable_pages(c, check_start, check_end, mt)) {
-    if (!c.k.fn.move_freepages_block_isolate(c, page, Mt::ISOLATE)) {
-      c.spin_unlock(LOCK_ZONE);
-      sc.result("-EBUSY");
-      return -kEBUSY;
-    }
-    mod_nr_isolate_pageblock(c, 1);
-    c.spin_unlock(LOCK_ZONE);
-    sc.result("0");
-    return 0;
-  }
-  c.spin_unlock(LOCK_ZONE);
-  if (c.recording()) c.note("has_unmovable_pages() found an unmovable page");
-  sc.result("-EBUSY");
-  return -kEBUSY;
+  return hygiene::set_migratetype_isolate_cited(c, kPI71, page, mt, start_pfn, end_pfn);
 }
 
 // unset_migratetype_isolate(), mm/page_isolation.c, v7.1.8: no migratetype argument; the block
