@@ -95,7 +95,10 @@ class SummaryStore {
 struct Frame {
   std::vector<uint8_t> state;
   uint32_t id = 0;
+  // enabled: the CPUs that may step. Without a lock held that is every CPU not done, and a CPU
+  // found blocked when explored (a wait such as flush_work()) is dropped from it then.
   Mask enabled = 0, backtrack = 0, done = 0, finished = 0;
+  bool found_blocked = false;
   std::vector<model::Footprint> nf;  // every CPU's next step here
   int cpu = -1;                      // the CPU being explored from here
   Clock clock{};                     // the vector clock of that step (event number + 1 per CPU)
@@ -211,6 +214,7 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
     f.next = 0;
     f.succs.clear();
     f.backtrack = f.finished = 0;
+    f.found_blocked = false;
     f.acc = Summary{};
     if (on_stack.size() <= id) on_stack.resize(id + 1);
     on_stack[id] = 1;
@@ -272,6 +276,10 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
         // Next CPU of the backtrack set, or done with this state.
         const Mask left = static_cast<Mask>(f.backtrack & ~f.finished & f.enabled);
         if (!left) {
+          if (f.found_blocked && f.enabled == 0) {  // every CPU not done waits: a deadlock
+            if (terminal) terminal->push_back(model::hash_state({f.state.data(), S}));
+            if (f.done != all_cpus) return path(static_cast<int>(i), deadlock_violation(), nullptr);
+          }
           st.pruned += __builtin_popcount(f.enabled & ~f.finished);
           summaries.put(f.id, f.acc);
           on_stack[f.id] = 0;
@@ -292,6 +300,14 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
                   std::max(f.clock[static_cast<size_t>(c)], frames[j].clock[static_cast<size_t>(c)]);
         f.clock[static_cast<size_t>(q)] = static_cast<uint32_t>(n + 1);
         ex.expand({f.state.data(), S}, static_cast<Mask>(1u << q));
+        if (ex.succs.empty()) {
+          // q waits here without holding a lock: it is not enabled, so by FG05's rule every
+          // CPU that may be explores in its place.
+          f.found_blocked = true;
+          f.enabled = static_cast<Mask>(f.enabled & ~(1u << q));
+          f.backtrack = static_cast<Mask>(f.backtrack | f.enabled);
+          continue;
+        }
         st.transitions += static_cast<long>(ex.succs.size());
         std::swap(f.succs, ex.succs);
         std::swap(f.buf, ex.buf);
@@ -319,8 +335,13 @@ std::optional<Found> run_dpor(const Setup& su, Control& ctl, Stats& st, std::vec
       if (slot >= 0) {
         const uint32_t id = store.id_at(slot);
         if (id < on_stack.size() && on_stack[id]) {
-          // A cycle: the states on it must not leave a CPU out.
-          for (size_t j = 0; j < top; ++j) frames[j].backtrack = frames[j].enabled;
+          // A cycle: the states on it must not leave a CPU out, and their summaries cannot say
+          // what lies beyond the cycle, so they conflict with everything when met again.
+          for (size_t j = 0; j < top; ++j) {
+            frames[j].backtrack = frames[j].enabled;
+            for (int c = 0; c < C; ++c)
+              if (!(frames[j].done & (1u << c))) frames[j].acc.add(model::Footprint::everything(), c);
+          }
           continue;
         }
         // The explored subtree's steps against the stack, this step included (event n).
