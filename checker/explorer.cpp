@@ -13,9 +13,10 @@ Explorer::Explorer(const model::TransitionSystem& ts, std::vector<model::State> 
                    props::PropertySet props, SearchOptions options)
     : ts_(ts), initial_(std::move(initial)), props_(std::move(props)), opt_(options) {}
 
-void Explorer::validate(const SearchOptions& o, const model::TransitionSystem& ts) {
-  (void)ts;
+void Explorer::validate(const SearchOptions& o) {
   if (o.threads < 1) throw InputError("--threads must be at least 1");
+  if (o.preemption_bound > 255)
+    throw InputError("--preemption-bound must be at most 255 (the count is kept in 8 bits)");
   if (o.strategy == Strategy::Foundation && (o.por != Por::None || o.symmetry || o.preemption_bound >= 0 ||
                                              o.threads > 1 || o.full_states || o.check_footprints))
     throw InputError(
@@ -60,7 +61,7 @@ void concretize(const Setup& su, Result& r) {
 }  // namespace
 
 Result Explorer::check(const Bounds& b) {
-  validate(opt_, ts_);
+  validate(opt_);
   if (opt_.strategy == Strategy::Foundation) return FoundationExplorer(ts_, initial_, props_).check(b);
   Setup su(ts_, initial_, props_, opt_, b);
   Control ctl(b);

@@ -22,7 +22,7 @@ class Explorer : public Engine {
   void collect_terminal_states(std::vector<uint64_t>* out) { terminal_out_ = out; }
 
   // Throws InputError when the options do not combine (one line naming them).
-  static void validate(const SearchOptions& o, const model::TransitionSystem& ts);
+  static void validate(const SearchOptions& o);
 
  private:
   const model::TransitionSystem& ts_;

@@ -68,7 +68,6 @@ CheckOutcome run_check(const CheckRequest& req) {
     throw InputError(fmt::format("unknown engine '{}'; expected explicit or smt", req.engine));
   std::vector<model::State> initial = model::initial_states(ts, out.scenario);
   std::vector<model::State> initial_copy = initial;  // the explorer consumes its copy
-  Explorer::validate(req.search, ts);
   Explorer ex(ts, std::move(initial), props, req.search);
   out.result = ex.check(req.bounds);
   // Progress properties need the whole graph: checker/liveness.cpp builds its own, after the

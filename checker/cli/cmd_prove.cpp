@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/cli/commands.hpp"
+#include "checker/cli/output.hpp"
 #include "checker/smt/prove.hpp"
 #include "traces/json.hpp"
 
@@ -26,11 +27,10 @@ int cmd_prove(ProveArgs& a) {
   a.req.all_layouts = a.layouts == "all";
   pc::smt::ProveOutcome o = pc::smt::run_prove(a.req);
   if (!a.trace_out.empty()) {
-    if (!o.trace)
-      throw pc::InputError(fmt::format("--trace-out {}: no violation, so no trace was written", a.trace_out));
-    std::ofstream f(a.trace_out);
-    if (!f) throw pc::InputError(fmt::format("--trace-out {}: cannot write the file", a.trace_out));
-    f << pc::traces::trace_json(*o.trace).dump(2) << "\n";
+    if (o.trace)
+      emit(pc::traces::trace_json(*o.trace).dump(2) + "\n", a.trace_out);
+    else  // the verdict keeps its exit code: no violation is not an error
+      fmt::print(stderr, "pagecheck: --trace-out {}: no violation, so no trace was written\n", a.trace_out);
   }
   const int code = o.verdict == pc::smt::ProofVerdict::Proved     ? kHolds
                    : o.verdict == pc::smt::ProofVerdict::Violated ? kViolated

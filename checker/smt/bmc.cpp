@@ -144,6 +144,10 @@ Result SmtEngine::check(const checker::Bounds& b) {
     incomplete(fmt::format("Z3 returned unknown at depth {} ({})", d, w.reason()));
   };
   for (int d = 0;; ++d) {
+    if (checker::interrupt_requested()) {  // Ctrl-C: stop between queries (a second one kills)
+      incomplete(fmt::format("interrupted (Ctrl-C) before depth {}", d));
+      break;
+    }
     stats_.depth = d;
     res.stats.max_depth = d;
     if (d > 0) {
