@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "checker/progress.hpp"
+#include "checker/search.hpp"
 
 namespace pagecheck::checker {
 
@@ -166,10 +167,7 @@ Result FoundationExplorer::check(const Bounds& b) {
       if (done) break;
       model::StateRef sr(const_cast<uint8_t*>(s.data()), &L);
       if (!enabled && !ts_.all_done(sr)) {
-        model::Violation v;
-        v.property = "deadlock-free";
-        v.message = "no CPU can take a step but not every CPU has finished its operations";
-        violation_at(idx, nullptr, std::move(v));
+        violation_at(idx, nullptr, deadlock_violation());
         break;
       }
       if (at_bound && enabled) {

@@ -3,6 +3,7 @@
 #include "model/kernel/kernel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace pagecheck::checker {
@@ -103,11 +104,12 @@ bool Symmetry::canonicalize(uint8_t* s, uint8_t* scratch, Perm& perm) const {
     if (cls.size() < 2) continue;
     keys.resize(cls.size());
     for (size_t i = 0; i < cls.size(); ++i) cpu_key(s, cls[i], keys[i]);
-    std::vector<size_t> order(cls.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return keys[x] < keys[y]; });
+    std::array<size_t, model::Geometry::kMaxThreads> order;  // no allocation per successor
+    for (size_t i = 0; i < cls.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(cls.size()),
+                     [&](size_t x, size_t y) { return keys[x] < keys[y]; });
     // The CPU with the i-th smallest key takes the class's i-th number.
-    for (size_t i = 0; i < order.size(); ++i) {
+    for (size_t i = 0; i < cls.size(); ++i) {
       perm[static_cast<size_t>(cls[order[i]])] = static_cast<int8_t>(cls[i]);
       moved = moved || order[i] != i;
     }

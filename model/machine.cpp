@@ -286,7 +286,7 @@ void Ctx::wake_thread(int thread, int proc_id) {
   a[cpuoff::used] = static_cast<uint8_t>(2 + d->nlocals);
   a[cpuoff::depth] = 1;
   changed_ = true;
-  note(fmt::format("{} starts on the worker thread", d->name));
+  if (rec_) note(fmt::format("{} starts on the worker thread", d->name));
 }
 
 void Ctx::note(std::string text) {

@@ -61,38 +61,39 @@ std::optional<Violation> check_hugetlb_pool(const model::TransitionSystem& ts, S
                                         model::list_name(L, L.hugetlb_list(model::HL_FREELIST))),
                             pfn);
     if (list < 0) continue;
-    const std::string where = model::list_name(L, L.hugetlb_list(static_cast<HugetlbList>(list)));
+    // The list's name only for a message: this runs on every new state.
+    auto where = [&] { return model::list_name(L, L.hugetlb_list(static_cast<HugetlbList>(list))); };
     for (int p = pfn; p < pfn + n; ++p) {
       if ((s.flags(p) & model::PG_buddy) || s.owner(p) == model::OWNER_NONE)
         return pool_violation(
             fmt::format("folio pfn {} is on {} but pfn {} is a free page of the buddy "
                         "allocator: the page is in the hugetlb pool and in the buddy at once",
-                        pfn, where, p),
+                        pfn, where(), p),
             p);
       if (s.owner(p) != model::OWNER_HUGETLB)
-        return pool_violation(fmt::format("folio pfn {} is on {} but pfn {} is not hugetlb's", pfn, where, p),
-                              p);
+        return pool_violation(
+            fmt::format("folio pfn {} is on {} but pfn {} is not hugetlb's", pfn, where(), p), p);
     }
     if (!(f & model::FOLIO_hugetlb))
       return pool_violation(fmt::format("folio pfn {} is on {} but is no longer a hugetlb folio ({}): it was "
                                         "taken out of the pool and is "
                                         "on its way to the buddy allocator",
-                                        pfn, where, flags_text(f)),
+                                        pfn, where(), flags_text(f)),
                             pfn);
     const int ref = s.folio_ref(slot);
     switch (list) {
       case model::HL_FREELIST:
         if (ref || (marker && !(f & model::FOLIO_freed)))
           return pool_violation(
-              fmt::format("folio pfn {} is on {} with refcount {} and {}", pfn, where, ref, flags_text(f)),
+              fmt::format("folio pfn {} is on {} with refcount {} and {}", pfn, where(), ref, flags_text(f)),
               pfn);
         break;
       case model::HL_HPAGE_LLIST:
       case model::HL_WORKFN:
         if (ref || !(f & model::FOLIO_vmemmap_optimized))
-          return pool_violation(
-              fmt::format("folio pfn {} waits on {} with refcount {} and {}", pfn, where, ref, flags_text(f)),
-              pfn);
+          return pool_violation(fmt::format("folio pfn {} waits on {} with refcount {} and {}", pfn, where(),
+                                            ref, flags_text(f)),
+                                pfn);
         break;
       default: break;
     }

@@ -20,9 +20,11 @@ Int mtv(const Exec& x, Mt mt) {
 int pb_pages(const Exec& x) {
   return x.L.geo.pageblock_nr_pages();
 }
+// is_migrate_isolate_page(), include/linux/page-isolation.h, v6.1.8
 Bool is_migrate_isolate_page(Exec& x, const Int& pfn) {
   return is_migrate_isolate(x, x.K.get_pfnblock_migratetype(x, pfn));
 }
+// pfn_to_online_page(), mm/memory_hotplug.c, v6.1.8: the modelled zone is one online section.
 Bool pfn_to_online_page(Exec& x, const Int& pfn) {
   return zone_spans_pfn(x, pfn);
 }
@@ -147,6 +149,7 @@ void unset_migratetype_isolate_common(Exec& x, const Int& page, const Int& mt, b
   }
   x.spin_unlock_zone();
 }
+// unset_migratetype_isolate(), mm/page_isolation.c, v6.1.8 (the body above, pre-fd919a85cd55 form)
 void unset_migratetype_isolate(Exec& x, const Int& page, const Int& mt) {
   unset_migratetype_isolate_common(x, page, mt, false);
 }

@@ -14,6 +14,8 @@ std::string folio_text(int pfn) {
   return fmt::format("folio pfn {}", pfn);
 }
 
+// folio_set_hugetlb() and the other folio flag setters and clearers (PAGEFLAG/HPAGEFLAG),
+// include/linux/page-flags.h and include/linux/hugetlb.h, v6.12.8
 void folio_set(Ctx& c, int pfn, FolioFlag f) {
   int slot = folio_slot(c, pfn);
   c.set_folio_flags(slot, static_cast<uint8_t>(c.s.folio_flags(slot) | f));

@@ -225,12 +225,15 @@ inline int pageblock_order(const Ctx& c) {
 inline int MAX_PAGE_ORDER(const Ctx& c) {
   return c.L.geo.max_order;
 }
+// PageBuddy() and buddy_order(), include/linux/page-flags.h and mm/internal.h, v6.1.8
 inline bool PageBuddy(const Ctx& c, int pfn) {
   return (c.s.flags(pfn) & PG_buddy) != 0;
 }
 inline int buddy_order(const Ctx& c, int pfn) {
   return c.s.priv(pfn);
 }
+// pageblock_start_pfn(), pageblock_end_pfn(), pageblock_align(), include/linux/pageblock-flags.h
+// and mm/internal.h, v6.1.8; zone_spans_pfn(), include/linux/mmzone.h, v6.1.8
 inline int pageblock_start_pfn(const Ctx& c, int pfn) {
   return c.L.geo.pageblock_start_pfn(pfn);
 }
@@ -253,18 +256,22 @@ inline bool pcp_enabled(const Ctx& c) {
 inline bool has_isolate_pageblock(const Ctx& c) {
   return c.s.counter(Counter::nr_isolate_pageblock) != 0;
 }
+// pfn_to_online_page(), mm/memory_hotplug.c, v6.1.8: the modelled zone is one online section.
 inline bool pfn_to_online_page(const Ctx& c, int pfn) {
   return zone_spans_pfn(c, pfn);
 }
+// page_ref_count(), include/linux/page_ref.h, v6.1.8: one reference per owner here.
 inline int page_ref_count(const Ctx& c, int pfn) {
   return c.s.owner(pfn) != OWNER_NONE ? 1 : 0;
 }
+// is_migrate_isolate_page(), include/linux/page-isolation.h, v6.1.8
 inline bool is_migrate_isolate_page(Ctx& c, int pfn) {
   return is_migrate_isolate(c.k.fn.get_pfnblock_migratetype(c, pfn));
 }
 inline int get_pageblock_migratetype_int(Ctx& c, int pfn) {
   return static_cast<int>(c.k.fn.get_pfnblock_migratetype(c, pfn));
 }
+// __ffs() / __fls(), include/asm-generic/bitops/__ffs.h and __fls.h, v6.1.8
 int __ffs(int x);
 int __fls(int x);
 

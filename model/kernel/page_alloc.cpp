@@ -70,6 +70,7 @@ const char* kernel_check_name(int check) {
   return "?";
 }
 
+// __ffs() / __fls(), include/asm-generic/bitops/__ffs.h and __fls.h, v6.1.8
 int __ffs(int x) {
   return __builtin_ctz(static_cast<unsigned>(x));
 }
