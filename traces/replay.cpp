@@ -208,9 +208,13 @@ ReplayReport replay_trace(const Trace& t, const std::string& where, const std::s
           held += fmt::format("{}{} is held by {}", held.empty() ? "" : ", ", lock_name(L, l), owner_name(o));
       fail(fmt::format("{}: the step is not enabled{}", at, held.empty() ? "" : " (" + held + ")"));
     }
-    if (std::find(scripts.begin(), scripts.end(), st.choices) == scripts.end())
+    const auto found = std::find(scripts.begin(), scripts.end(), st.choices);
+    if (found == scripts.end())
       fail(fmt::format("{}: the recorded choices [{}] are not an outcome of this step ({} outcome{})", at,
                        join(st.choices), scripts.size(), scripts.size() == 1 ? "" : "s"));
+    if (const long index = found - scripts.begin(); index != st.outcome)
+      fail(fmt::format("{}: \"outcome\" is {}, but the recorded choices [{}] are outcome {} of this step", at,
+                       st.outcome, join(st.choices), index));
     if (i > 0 && st.cpu != t.steps[i - 1].cpu) {
       bool could =
           ts.for_each_outcome(s.bytes(), t.steps[i - 1].cpu, scratch.data(), nullptr,

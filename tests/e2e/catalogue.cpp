@@ -147,6 +147,12 @@ std::string check_trace(const std::string& name, const std::string& variant, con
     if (!done) why += " the trace has no change to tamper with";
   }
   {
+    // An outcome number that does not match the step's recorded choices.
+    auto t = j;
+    t["steps"][0]["outcome"] = t["steps"][0]["outcome"].get<int>() + 99;
+    why += expect_invalid("a wrong outcome in step 1", tmp, t.dump(1), "\"outcome\" is");
+  }
+  {
     std::string text = j.dump(1);
     why += expect_invalid("broken JSON", tmp, text.substr(0, text.size() / 2), "not valid JSON");
   }
