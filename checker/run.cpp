@@ -137,6 +137,8 @@ CheckOutcome run_check(const CheckRequest& req) {
       out.trace->minimisation = min;
     }
   }
+  if (out.result.verdict == Verdict::Violated && !out.trace)  // every printer needs the trace
+    throw ModelError("the search reported a violation without the path to it");
   return out;
 }
 
