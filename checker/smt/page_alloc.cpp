@@ -311,6 +311,26 @@ void free_one_page(Exec& x, const Int& pfn, const Int& order, const Int& mt0, in
   x.spin_unlock_zone();
 }
 
+// move_freepages(), mm/page_alloc.c, v6.1.8 (the same scan in v6.11's __move_freepages_block()):
+// every free buddy whose head lies in [start_pfn, end_pfn) moves to new_mt's list; at most
+// pageblock_nr_pages pfns. Returns the pages moved.
+Int move_freepages(Exec& x, const Int& start_pfn, const Int& end_pfn, const Int& old_mt, const Int& new_mt) {
+  Int pages_moved = x.I(0);
+  Int p = start_pfn;
+  for (int it = 0; it < pageblock_nr_pages(x); ++it) {
+    Exec::When r(x, lt(p, end_pfn));
+    const Bool buddy = PageBuddy(x, p);
+    const Int order = buddy_order(x, p);
+    {
+      Exec::When b(x, buddy);
+      x.K.move_to_free_list(x, p, order, old_mt, new_mt);
+    }
+    x.assign(pages_moved, cond(buddy, add(pages_moved, shift_left(x.I(1), order)), pages_moved));
+    x.assign(p, cond(buddy, add(p, shift_left(x.I(1), order)), add(p, x.I(1))));
+  }
+  return pages_moved;
+}
+
 // move_freepages() + move_freepages_block(), mm/page_alloc.c, v6.1.8; 2dd482ba627d,
 // c0cd6f557b90 and f37c0f6876a8 as in v6.11. The scan visits at most pageblock_nr_pages pfns.
 Int move_freepages_block(Exec& x, const Int& pfn, const Int& old_mt, const Int& new_mt) {
@@ -330,18 +350,7 @@ Int move_freepages_block(Exec& x, const Int& pfn, const Int& old_mt, const Int& 
   Int pages_moved = x.I(0);
   {
     Exec::When w(x, ok);
-    Int p = start_pfn;
-    for (int it = 0; it < pageblock_nr_pages(x); ++it) {
-      Exec::When r(x, lt(p, end_pfn));
-      const Bool buddy = PageBuddy(x, p);
-      const Int order = buddy_order(x, p);
-      {
-        Exec::When b(x, buddy);
-        x.K.move_to_free_list(x, p, order, old_mt, new_mt);
-      }
-      x.assign(pages_moved, cond(buddy, add(pages_moved, shift_left(x.I(1), order)), pages_moved));
-      x.assign(p, cond(buddy, add(p, shift_left(x.I(1), order)), add(p, x.I(1))));
-    }
+    pages_moved = move_freepages(x, start_pfn, end_pfn, old_mt, new_mt);
     if (x.k.has(model::F_MOVE_FREEPAGES_SETS_TYPE)) x.K.set_pageblock_migratetype(x, start_pfn, new_mt);
   }
   return cond(ok, pages_moved, fail);
@@ -643,20 +652,7 @@ Int find_large_buddy(Exec& x, const Int& start_pfn) {
 // __move_freepages_block(), mm/page_alloc.c, v6.11 (f37c0f6876a8, e1f42a577f63). At most
 // pageblock_nr_pages pfns.
 Int __move_freepages_block(Exec& x, const Int& start_pfn, const Int& old_mt, const Int& new_mt) {
-  const Int end_pfn = pageblock_end_pfn(x, start_pfn);
-  Int pages_moved = x.I(0);
-  Int p = start_pfn;
-  for (int it = 0; it < pageblock_nr_pages(x); ++it) {
-    Exec::When r(x, lt(p, end_pfn));
-    const Bool buddy = PageBuddy(x, p);
-    const Int order = buddy_order(x, p);
-    {
-      Exec::When b(x, buddy);
-      x.K.move_to_free_list(x, p, order, old_mt, new_mt);
-    }
-    x.assign(pages_moved, cond(buddy, add(pages_moved, shift_left(x.I(1), order)), pages_moved));
-    x.assign(p, cond(buddy, add(p, shift_left(x.I(1), order)), add(p, x.I(1))));
-  }
+  const Int pages_moved = move_freepages(x, start_pfn, pageblock_end_pfn(x, start_pfn), old_mt, new_mt);
   x.K.set_pageblock_migratetype(x, start_pfn, new_mt);
   return pages_moved;
 }
